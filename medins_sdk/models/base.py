@@ -1,0 +1,162 @@
+"""Shared conventions of every model: naming, strictness, wire formats, located errors.
+
+* Attributes are readable English; the alias is the national interface's field name; the
+  description holds the Chinese name (see ``docs/reference/data-model.md``).
+* Canonical JSON uses the English names and forbids unknown fields. National JSON uses the
+  aliases and ignores fields the model does not know (provinces add and drop fields); the
+  record formats in ``medins_sdk.io.formats`` choose the mode per call.
+* Errors found by model validators carry the path of the offending field, spelt the way the
+  input spelt it (English names or national names), through :func:`located_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, PlainSerializer, ValidationInfo
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+Naming = Literal["canonical", "national"]
+PiiKind = Literal["name", "id_number", "phone", "address"]
+
+
+def _wire_datetime(value: datetime) -> str:
+    return value.isoformat(sep=" ")
+
+
+WireDateTime = Annotated[NaiveDatetime, PlainSerializer(_wire_datetime, when_used="json")]
+"""A local (Beijing) date-time, written ``yyyy-MM-dd HH:mm:ss`` as the interface does.
+
+Time-zone-aware input is refused: the interface's times carry no offset.
+"""
+
+WireDate = date
+"""A calendar date, written ``yyyy-MM-dd``."""
+
+
+class SdkModel(BaseModel):
+    """Base of every SDK model: strict canonical form, national aliases accepted."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=False,
+        coerce_numbers_to_str=True,
+        use_enum_values=False,
+        validate_default=False,
+    )
+
+
+def wire(
+    alias: str | None,
+    zh: str,
+    default: Any = ...,
+    *,
+    pii: PiiKind | None = None,
+    pattern: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Declare a field with its national name (``alias``) and Chinese name (``zh``).
+
+    ``alias=None`` marks an SDK extension that the national interface does not carry.
+    ``pii`` marks personal data: hidden from ``repr`` and masked by ``medins_sdk.privacy``.
+    """
+    extra: dict[str, Any] = {"pii": pii} if pii else {}
+    if "default_factory" not in kwargs:
+        kwargs["default"] = default
+    return Field(
+        alias=alias,
+        description=zh,
+        repr=pii is None,
+        pattern=pattern,
+        json_schema_extra=extra or None,
+        **kwargs,
+    )
+
+
+def naming_of(info: ValidationInfo | None) -> Naming:
+    """The naming the current validation uses, from the validation context."""
+    context = info.context if info is not None else None
+    if isinstance(context, dict) and context.get("naming") == "national":
+        return "national"
+    return "canonical"
+
+
+def field_key(model: type[BaseModel], field: str, naming: Naming) -> str:
+    """The key of ``field`` in the input: its alias for national input, else its name."""
+    if naming == "national":
+        alias = model.model_fields[field].alias
+        if alias:
+            return alias
+    return field
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One defect found by a model validator: where (path parts) and what (type, message)."""
+
+    loc: tuple[str | int, ...]
+    kind: str
+    message: str
+
+
+def located_errors(title: str, problems: Sequence[Problem]) -> ValidationError:
+    """A pydantic ValidationError carrying each problem at its own path.
+
+    Raised inside a model validator, pydantic prefixes the enclosing path, so the final
+    error names the full path from the record's root.
+    """
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError(problem.kind, problem.message),
+            loc=problem.loc,
+            input=None,
+        )
+        for problem in problems
+    ]
+    return ValidationError.from_exception_data(title, details)
+
+
+def raise_if(title: str, problems: Iterable[Problem]) -> None:
+    """Raise :func:`located_errors` when there is any problem."""
+    found = list(problems)
+    if found:
+        raise located_errors(title, found)
+
+
+def order_problem(
+    model: type[BaseModel],
+    start: datetime | date | None,
+    end: datetime | date | None,
+    end_field: str,
+    naming: Naming,
+    what: str,
+) -> Iterator[Problem]:
+    """A problem when ``end`` comes before ``start`` (both present)."""
+    if start is not None and end is not None and end < start:
+        yield Problem((field_key(model, end_field, naming),), "time_order", what)
+
+
+def principal_problems(
+    principal: list[int], diagnoses_key: str, flag_key: str, what: str, *, required: bool
+) -> Iterator[Problem]:
+    """Problems unless exactly one diagnosis (by index) is flagged principal.
+
+    ``required=False`` allows none (outpatient lists, TCM diagnoses) but still refuses two.
+    """
+    if len(principal) > 1:
+        yield Problem(
+            (diagnoses_key, principal[1], flag_key),
+            "principal_diagnosis",
+            f"more than one principal {what}: entries {', '.join(map(str, principal))}",
+        )
+    elif not principal and required:
+        yield Problem(
+            (diagnoses_key,),
+            "principal_diagnosis",
+            f"no principal {what}: exactly one diagnosis must have maindiag_flag 1",
+        )

@@ -1,0 +1,154 @@
+"""Exact decimal types for money, quantities and prices.
+
+Amounts are ``Decimal`` from the wire to the report: no float ever holds an amount.
+Each type validates in pydantic-core without Python callbacks on the hot path:
+
+* JSON input accepts a decimal **string** (``"12.30"``) or an integer. A JSON number with a
+  fraction (``12.3``) is refused, because pydantic would parse it through a float; the record
+  reader (``medins_sdk.io``) then re-reads such a record exactly with ``json.loads(...,
+  parse_float=Decimal)`` and validates it in Python mode, so the input still loads, exactly.
+* Python input accepts ``Decimal``, ``int`` and decimal strings; ``float`` is refused.
+* JSON output is a string with the type's fixed number of decimal places (money: 2).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+CENT = Decimal("0.01")
+
+
+class DecimalSpec:
+    """Pydantic metadata for one exact decimal type (places, sign, integer digits)."""
+
+    __slots__ = ("description", "fixed", "integer_digits", "places", "signed")
+
+    def __init__(
+        self,
+        places: int,
+        *,
+        signed: bool,
+        integer_digits: int,
+        description: str,
+        fixed: bool = False,
+    ):
+        self.places = places
+        self.signed = signed
+        self.integer_digits = integer_digits
+        self.description = description
+        self.fixed = fixed
+
+    @property
+    def pattern(self) -> str:
+        """Regex of the accepted string form; trailing zeros beyond ``places`` are allowed."""
+        sign = "-?" if self.signed else ""
+        return rf"^{sign}\d{{1,{self.integer_digits}}}(\.\d{{1,{self.places}}}0*)?$"
+
+    def _format(self, value: Decimal) -> str:
+        # Money always shows its cents; other decimals keep the precision they came with.
+        return f"{value:.{self.places}f}" if self.fixed else f"{value:f}"
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        bound: dict[str, Any] = {} if self.signed else {"ge": 0}
+        from_text = core_schema.chain_schema(
+            [
+                core_schema.str_schema(pattern=self.pattern),
+                core_schema.no_info_plain_validator_function(Decimal),
+            ]
+        )
+        from_int = core_schema.chain_schema(
+            [
+                core_schema.int_schema(strict=True, **bound),
+                core_schema.no_info_plain_validator_function(Decimal),
+            ]
+        )
+        from_decimal = core_schema.decimal_schema(
+            strict=True,
+            allow_inf_nan=False,
+            decimal_places=self.places,
+            max_digits=self.integer_digits + self.places,
+            **bound,
+        )
+        message = (
+            f"expected {self.description}: a decimal string such as "
+            f'"{Decimal("12.5"):.{self.places}f}" with at most {self.places} decimal places'
+            + ("" if self.signed else ", not negative")
+            + ", an integer or a Decimal (never a float)"
+        )
+        common = {"custom_error_type": "decimal_value", "custom_error_message": message}
+        return core_schema.json_or_python_schema(
+            json_schema=core_schema.union_schema(
+                [from_text, from_int], mode="left_to_right", **common
+            ),
+            python_schema=core_schema.union_schema(
+                [from_decimal, from_text, from_int], mode="left_to_right", **common
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                self._format, when_used="json"
+            ),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "pattern": self.pattern, "description": self.description}
+
+
+Money = Annotated[
+    Decimal,
+    DecimalSpec(2, signed=False, integer_digits=14, description="an amount in yuan", fixed=True),
+]
+"""An amount in yuan, 0.01 precision, not negative (national type 16,2)."""
+
+SignedMoney = Annotated[
+    Decimal,
+    DecimalSpec(
+        2, signed=True, integer_digits=14, description="a signed amount in yuan", fixed=True
+    ),
+]
+"""An amount in yuan that may be negative: refund lines, cancellations, balances."""
+
+Quantity = Annotated[
+    Decimal,
+    DecimalSpec(4, signed=True, integer_digits=12, description="a quantity"),
+]
+"""A charge quantity, 4 decimal places, negative on refund lines (national type 16,4)."""
+
+Price = Annotated[
+    Decimal,
+    DecimalSpec(6, signed=False, integer_digits=10, description="a unit price"),
+]
+"""A unit price, 6 decimal places (national type 16,6)."""
+
+Ratio = Annotated[
+    Decimal,
+    DecimalSpec(4, signed=False, integer_digits=1, description="a ratio between 0 and 1"),
+]
+"""A proportion such as a self-pay ratio, 4 decimal places."""
+
+Measure = Annotated[
+    Decimal,
+    DecimalSpec(2, signed=False, integer_digits=6, description="a measurement"),
+]
+"""A non-negative measurement with 2 decimal places (weights in grams, volumes in mL)."""
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """Round an exact intermediate result (a weight × a rate, say) to 0.01 yuan, half up.
+
+    Half-up is the rounding of Chinese financial practice (四舍五入); every pricer that
+    multiplies money by a factor rounds through here so that rounding is uniform.
+    """
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(value: Decimal) -> str:
+    """Render an amount with exactly two decimals, as bureau statements show it."""
+    return f"{value:.2f}"

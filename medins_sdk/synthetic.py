@@ -1,0 +1,283 @@
+"""Deterministic synthetic encounters with realistic codes, for samples, tests and benchmarks.
+
+Everything is drawn from one ``random.Random``: the same seed gives the same encounters,
+byte for byte. Hypothesis strategies (``medins_sdk.testing``) drive the same generator with
+a Hypothesis-controlled ``Random``, so tests, samples and benchmarks share one source of
+realistic data. Codes come from the ICD-10 / ICD-9-CM-3 insurance 2.0 editions (grey codes
+excluded); amounts are exact to the cent and every total agrees with its parts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from random import Random
+
+from medins_sdk.codes import icd
+from medins_sdk.codes.tables import ChargeCategory, DischargeWay, Gender
+from medins_sdk.models import (
+    ChargeItemSummary,
+    ChargeLine,
+    Diagnosis,
+    Encounter,
+    FundDetail,
+    FundPayment,
+    Operation,
+    Settlement,
+    SettlementInfo,
+    SettlementList,
+    SettlementListInfo,
+)
+from medins_sdk.money import CENT
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    """A clinical department: its code (科别), name and typical case mix."""
+
+    code: str
+    name: str
+    diagnosis_prefixes: tuple[str, ...]
+    procedure_prefixes: tuple[str, ...]
+    sex: Gender | None = None
+
+
+DEPARTMENTS: tuple[Department, ...] = (
+    Department("A03.04", "心血管内科", ("I20", "I21", "I25", "I48", "I50"), ("00.66", "36.0", "88.5")),
+    Department("A03.01", "呼吸内科", ("J18", "J44", "J45", "J15"), ("33.2", "96.0")),
+    Department("A03.06", "内分泌科", ("E11", "E10", "E05"), ()),
+    Department("A04.01", "普通外科", ("K35", "K80", "K40", "C18", "C20"), ("47.0", "51.2", "53.0", "45.7")),
+    Department("A04.03", "泌尿外科", ("N20", "N40", "C67"), ("56.0", "59.8", "60.2"), Gender.MALE),
+    Department("A05.02", "产科", ("O80", "O82", "O34", "O42"), ("74.1", "73.5", "75.6"), Gender.FEMALE),
+    Department("A05.01", "妇科", ("D25", "N83", "N80"), ("68.2", "65.2", "68.4"), Gender.FEMALE),
+    Department("A07", "儿科", ("J18", "J20", "A09", "J06"), ()),
+    Department("A10", "眼科", ("H25", "H40", "H33"), ("13.4", "14.7")),
+)
+
+_CATEGORY_PRICES: dict[ChargeCategory, tuple[int, int]] = {
+    ChargeCategory.BED: (4000, 12000),
+    ChargeCategory.CONSULTATION: (1000, 3000),
+    ChargeCategory.EXAMINATION: (5000, 60000),
+    ChargeCategory.LABORATORY: (1000, 20000),
+    ChargeCategory.TREATMENT: (1000, 50000),
+    ChargeCategory.SURGERY: (50000, 600000),
+    ChargeCategory.NURSING: (1000, 8000),
+    ChargeCategory.MATERIALS: (500, 300000),
+    ChargeCategory.WESTERN_MEDICINE: (100, 50000),
+    ChargeCategory.CHINESE_PATENT_MEDICINE: (500, 10000),
+}
+"""Unit price ranges in fen per charge category: realistic orders of magnitude, synthetic."""
+
+
+@cache
+def _pool(system: str, prefix: str) -> tuple[str, ...]:
+    """Non-grey insurance-edition codes under ``prefix``."""
+    if system == "icd10":
+        grey, codes = icd.icd10_grey(), icd.icd10_insurance()
+    else:
+        grey, codes = icd.icd9_grey(), icd.icd9_insurance()
+    found = tuple(code for code in codes.startswith(prefix) if code not in grey)
+    if not found:
+        raise LookupError(f"no {system} insurance code under {prefix}")
+    return found
+
+
+def _code(rng: Random, system: str, prefixes: tuple[str, ...]) -> tuple[str, str]:
+    code = rng.choice(_pool(system, rng.choice(prefixes)))
+    table = icd.icd10_insurance() if system == "icd10" else icd.icd9_insurance()
+    return code, table.name_of(code) or ""
+
+
+_SECONDARY_PREFIXES = ("I10", "E11", "E78", "K21", "J44", "N18", "D64", "I25", "E87", "R50")
+
+
+def settlement_list(
+    rng: Random,
+    *,
+    index: int = 0,
+    department: Department | None = None,
+    diagnoses: int | None = None,
+    operations: int | None = None,
+    start: date = date(2024, 1, 1),
+) -> SettlementList:
+    """A settlement list of one inpatient stay, without charge table or payments."""
+    dept = department or rng.choice(DEPARTMENTS)
+    gender = dept.sex or rng.choice((Gender.MALE, Gender.FEMALE))
+    age = rng.randint(18, 45) if dept.sex is Gender.FEMALE else rng.randint(1, 90)
+    admitted = datetime.combine(start, datetime.min.time()) + timedelta(
+        days=rng.randint(0, 360), hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
+    )
+    stay = rng.randint(1, 20)
+    discharged = admitted + timedelta(days=stay, hours=rng.randint(0, 5))
+    n_diagnoses = diagnoses if diagnoses is not None else rng.randint(1, 8)
+    n_operations = (
+        operations
+        if operations is not None
+        else (rng.randint(0, 3) if dept.procedure_prefixes else 0)
+    )
+    codes: list[str] = []
+    diagnosis_models: list[Diagnosis] = []
+    for position in range(n_diagnoses):
+        prefixes = dept.diagnosis_prefixes if position == 0 else _SECONDARY_PREFIXES
+        code, name = _code(rng, "icd10", prefixes)
+        while code in codes:
+            code, name = _code(rng, "icd10", _SECONDARY_PREFIXES + dept.diagnosis_prefixes)
+        codes.append(code)
+        diagnosis_models.append(
+            Diagnosis(
+                type="1",
+                code=code,
+                name=name,
+                principal="1" if position == 0 else "0",
+                admission_condition=rng.choice("1234"),
+            )
+        )
+    operation_models = []
+    procedure_prefixes = dept.procedure_prefixes or ("88.7", "89.5", "99.2")
+    for position in range(n_operations):
+        code, name = _code(rng, "icd9cm3", procedure_prefixes)
+        when = admitted + timedelta(days=min(position + 1, stay), hours=rng.randint(8, 16))
+        operation_models.append(
+            Operation(
+                type="1" if position == 0 else "2",
+                code=code,
+                name=name,
+                date=when,
+                anaesthesia_way=rng.choice(("01", "02", "03")),
+                surgeon_code=f"D{rng.randint(1000, 9999)}",
+                surgeon_name=f"医师{rng.randint(1, 99):02d}",
+                anaesthetist_code=f"D{rng.randint(1000, 9999)}",
+                start=when,
+                end=when + timedelta(minutes=rng.randint(20, 240)),
+            )
+        )
+    birth = date(admitted.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    info = SettlementListInfo(
+        visit_id=f"MDT{index:010d}",
+        setl_id=f"SETL{index:010d}",
+        person_no=f"PSN{rng.randint(10**9, 10**10 - 1)}",
+        institution_code="H11010500001",
+        institution_name="示例医院",
+        record_no=f"BA{index:08d}",
+        person_name=f"患者{index}",
+        gender=gender,
+        birth_date=birth,
+        age=age,
+        cert_no=f"11010{rng.randint(10**12, 10**13 - 1)}",
+        insurance_category=rng.choice(("310", "390")),
+        admission_time=admitted,
+        admission_dept=dept.code,
+        discharge_time=discharged,
+        discharge_dept=dept.code,
+        length_of_stay=stay,
+        discharge_way=DischargeWay.DEATH if rng.random() < 0.01 else DischargeWay.ORDERED,
+        attending_doctor_code=f"D{rng.randint(1000, 1099)}",
+        attending_doctor_name=f"主诊医师{rng.randint(1, 20):02d}",
+        settlement_start=admitted.date(),
+        settlement_end=discharged.date(),
+        diagnosis_count=n_diagnoses,
+        operation_count=n_operations,
+    )
+    return SettlementList(info=info, diagnoses=diagnosis_models, operations=operation_models)
+
+
+def charge_lines(
+    rng: Random, settlement_list: SettlementList, count: int, dept_code: str
+) -> list[ChargeLine]:
+    """``count`` charge lines of the stay, priced exactly (amount = price × quantity)."""
+    info = settlement_list.info
+    assert info.admission_time is not None and info.discharge_time is not None
+    span = int((info.discharge_time - info.admission_time).total_seconds() // 60)
+    categories = list(_CATEGORY_PRICES)
+    lines = []
+    for number in range(1, count + 1):
+        category = rng.choice(categories)
+        low, high = _CATEGORY_PRICES[category]
+        price = Decimal(rng.randint(low, high)) * CENT
+        quantity = Decimal(rng.randint(1, 5))
+        lines.append(
+            ChargeLine(
+                line_no=f"{number}",
+                visit_id=info.visit_id,
+                time=info.admission_time + timedelta(minutes=rng.randint(0, span)),
+                catalogue_code=f"{category.value}{rng.randint(10**8, 10**9 - 1)}",
+                hospital_code=f"H{rng.randint(10**5, 10**6 - 1)}",
+                item_name=category.label,
+                amount=price * quantity,
+                quantity=quantity,
+                price=price,
+                category=category,
+                dept_code=dept_code,
+                doctor_code=info.attending_doctor_code,
+            )
+        )
+    return lines
+
+
+def charge_table(lines: list[ChargeLine]) -> list[ChargeItemSummary]:
+    """The settlement list's charge table (iteminfo) summed from charge lines, by category."""
+    totals: dict[ChargeCategory, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        totals[line.category or ChargeCategory.OTHER] += line.amount
+    return [
+        ChargeItemSummary(category=category, amount=amount, class_a=amount, class_b=Decimal(0))
+        for category, amount in sorted(totals.items())
+    ]
+
+
+def settlement(rng: Random, settlement_list: SettlementList, total: Decimal) -> Settlement:
+    """A settlement of ``total`` split into fund, personal account and cash, to the cent."""
+    fund = (total * Decimal(rng.randint(50, 85)) / 100).quantize(CENT)
+    account = min(total - fund, Decimal(rng.randint(0, 2000)))
+    cash = total - fund - account
+    info = settlement_list.info
+    return Settlement(
+        info=SettlementInfo(
+            setl_id=info.setl_id,
+            visit_id=info.visit_id,
+            person_no=info.person_no,
+            insurance_type=info.insurance_category,
+            medical_type="21",
+            settlement_time=info.discharge_time,
+            total=total,
+            pooled_fund=fund,
+            fund_total=fund,
+            account_pay=account,
+            cash_pay=cash,
+            clearing_type="21",
+            clearing_agency="110199",
+        ),
+        funds=[FundDetail(fund_type="310100", amount=fund)],
+    )
+
+
+def encounter(
+    rng: Random,
+    *,
+    index: int = 0,
+    lines: int | None = None,
+    diagnoses: int | None = None,
+    operations: int | None = None,
+    with_settlement: bool = True,
+) -> Encounter:
+    """One complete inpatient encounter whose totals all agree."""
+    dept = rng.choice(DEPARTMENTS)
+    sl = settlement_list(
+        rng, index=index, department=dept, diagnoses=diagnoses, operations=operations
+    )
+    charges = charge_lines(rng, sl, lines if lines is not None else rng.randint(5, 60), dept.code)
+    total = sum((line.amount for line in charges), Decimal(0))
+    answer = settlement(rng, sl, total) if with_settlement else None
+    items = charge_table(charges)
+    payments = [FundPayment(fund_type="310100", amount=answer.info.fund_total)] if answer else []
+    full_list = sl.model_copy(update={"charge_items": items, "payments": payments})
+    return Encounter(
+        id=sl.info.setl_id,
+        settlement_list=SettlementList.model_validate(full_list.model_dump()),
+        charges=charges,
+        settlement=answer,
+        medical_group=f"{dept.name}{rng.randint(1, 3)}组",
+    )
