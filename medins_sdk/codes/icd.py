@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Any, Literal, NoReturn, final
+from typing import Any, Literal, NoReturn, TypeVar, final
 
 from medins_sdk.codes.patterns import ICD9CM3, ICD10
 
@@ -49,6 +49,7 @@ __all__ = [
 System = Literal["icd10", "icd9cm3"]
 """Code system: ``icd10`` (diagnoses) or ``icd9cm3`` (procedures, ICD-9-CM-3)."""
 
+_T = TypeVar("_T", bound=Hashable)
 _DATA_PACKAGE = "medins_sdk.codes.data"
 _PATTERNS: dict[System, str] = {"icd10": ICD10, "icd9cm3": ICD9CM3}
 _CODE_REGEXES = {system: re.compile(p, re.ASCII) for system, p in _PATTERNS.items()}
@@ -56,7 +57,17 @@ _CODE_REGEXES = {system: re.compile(p, re.ASCII) for system, p in _PATTERNS.item
 PROCEDURE_CATEGORIES = frozenset({"手术", "治疗性操作", "诊断性操作", "介入治疗"})
 """The four procedure types of the national clinical edition's classification."""
 
-_DIP_GROUP = re.compile(r"(相关手术组|治疗性操作组|诊断性操作组)(_\d+)?")
+_DIP_GROUP = re.compile(r"(相关手术组|治疗性操作组|诊断性操作组)(_[0-9]+)?")
+
+
+def _first_repeat(items: Iterable[_T]) -> _T:
+    """The first item that occurs a second time (callers know there is one)."""
+    seen: set[_T] = set()
+    for item in items:
+        if item in seen:
+            return item
+        seen.add(item)
+    raise ValueError("no repeated item")
 
 
 @final
@@ -74,11 +85,10 @@ class CodeSet:
         self, name: str, system: System, edition: str, entries: Iterable[tuple[str, str]]
     ) -> None:
         """Build a table from ``(code, name)`` pairs; a repeated code is an error."""
-        names: dict[str, str] = {}
-        for code, label in entries:
-            if code in names:
-                raise ValueError(f"{name}: duplicate code {code!r}")
-            names[code] = label
+        pairs = list(entries)
+        names = dict(pairs)
+        if len(names) != len(pairs):
+            raise ValueError(f"{name}: duplicate code {_first_repeat(c for c, _ in pairs)!r}")
         self._name = name
         self._system: System = system
         self._edition = edition
@@ -144,7 +154,7 @@ class Crosswalk:
     type allows several so a regional crosswalk with one-to-many rows fits too.
     """
 
-    __slots__ = ("_map", "_source", "_system", "_target")
+    __slots__ = ("_codes", "_multiple", "_single", "_source", "_system", "_target")
 
     def __init__(
         self,
@@ -154,16 +164,28 @@ class Crosswalk:
         pairs: Iterable[tuple[str, str]],
     ) -> None:
         """Build from ``(source_code, target_code)`` pairs; a repeated pair is an error."""
-        grouped: dict[str, list[str]] = {}
-        for code, counterpart in pairs:
-            targets = grouped.setdefault(code, [])
-            if counterpart in targets:
+        rows = list(pairs)
+        single = dict(rows)
+        codes = tuple(single)  # first-occurrence order
+        multiple: dict[str, tuple[str, ...]] = {}
+        if len(single) != len(rows):  # some code has several counterparts, or a pair repeats
+            if len(set(rows)) != len(rows):
+                code, counterpart = _first_repeat(rows)
                 raise ValueError(f"{source} → {target}: duplicate pair {code} {counterpart}")
-            targets.append(counterpart)
+            grouped: dict[str, list[str]] = {}
+            for code, counterpart in rows:
+                grouped.setdefault(code, []).append(counterpart)
+            multiple = {code: tuple(found) for code, found in grouped.items() if len(found) > 1}
+            for code in multiple:
+                del single[code]
         self._source = source
         self._target = target
         self._system: System = system
-        self._map = {code: tuple(targets) for code, targets in grouped.items()}
+        self._codes = codes
+        # One-to-one codes stay plain strings: not building 35 000 one-element tuples is a
+        # sizeable share of the load time. Codes with several counterparts keep a tuple.
+        self._single = single
+        self._multiple = multiple
 
     @property
     def source(self) -> str:
@@ -181,20 +203,23 @@ class Crosswalk:
         return self._system
 
     def __contains__(self, code: object) -> bool:
-        return code in self._map
+        return code in self._single or code in self._multiple
 
     def __len__(self) -> int:
-        return len(self._map)
+        return len(self._codes)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._map)
+        return iter(self._codes)
 
     def __repr__(self) -> str:
         return f"<Crosswalk {self._source} → {self._target}: {len(self)} codes>"
 
     def map(self, code: str) -> tuple[str, ...]:
         """Counterparts of ``code`` in the target edition; empty when it has none."""
-        return self._map.get(code, ())
+        counterpart = self._single.get(code)
+        if counterpart is not None:
+            return (counterpart,)
+        return self._multiple.get(code, ())
 
 
 @final
@@ -259,11 +284,10 @@ class CodeCategories(Mapping[str, str]):
         uncoded_lines: Iterable[int] = (),
     ) -> None:
         """Build from ``(code, category)`` pairs; a repeated code is an error."""
-        categories: dict[str, str] = {}
-        for code, category in entries:
-            if code in categories:
-                raise ValueError(f"{name}: duplicate code {code!r}")
-            categories[code] = category
+        pairs = list(entries)
+        categories = dict(pairs)
+        if len(categories) != len(pairs):
+            raise ValueError(f"{name}: duplicate code {_first_repeat(c for c, _ in pairs)!r}")
         self._name = name
         self._categories = categories
         self._uncoded = tuple(uncoded_lines)
@@ -383,8 +407,9 @@ def _line_regex(template: str, system: System) -> re.Pattern[str]:
     return re.compile("^" + template.format(code=code) + r"[ \t]*\r?$", re.MULTILINE | re.ASCII)
 
 
-# A name runs from its first non-space to the end of the line: names contain spaces.
-_CODE_NAME_REGEXES = {s: _line_regex(r"({code}) +(\S[^\n]*?)", s) for s in _PATTERNS}
+# A name runs from its first non-space to the end of the line (names contain spaces); the
+# trailing blanks it may capture are stripped by the loader.
+_CODE_NAME_REGEXES = {s: _line_regex(r"({code}) +(\S[^\n]*)", s) for s in _PATTERNS}
 _CODE_LIST_REGEXES = {s: _line_regex(r"({code})", s) for s in _PATTERNS}
 _PAIR_REGEXES = {s: _line_regex(r"({code}) +({code})", s) for s in _PATTERNS}
 _CATEGORY_REGEX = _line_regex(r"({code}) +(\S+)", "icd9cm3")
@@ -472,7 +497,7 @@ def _load_code_set(source: Traversable, *, name: str, system: System, edition: s
     rows: list[tuple[str, str]] = _rows(
         source, text, _CODE_NAME_REGEXES[system], system, f"'<{system} code> <name>'"
     )
-    entries = dict(rows)
+    entries = {code: label.rstrip(" \t\r") for code, label in rows}
     if len(entries) != len(rows):
         _duplicate(source, text, _first_field, "code")
     return CodeSet(name, system, edition, entries.items())
@@ -495,9 +520,11 @@ def _load_crosswalk(
     pairs: list[tuple[str, str]] = _rows(
         source, text, _PAIR_REGEXES[system], system, f"'<{system} code> <{system} code>'"
     )
-    if len(set(pairs)) != len(pairs):
+    try:
+        return Crosswalk(from_name, to_name, system, pairs)
+    except ValueError:  # a repeated pair: say on which line
         _duplicate(source, text, lambda line: tuple(line.split()), "pair")
-    return Crosswalk(from_name, to_name, system, pairs)
+        raise
 
 
 def _load_categories(
