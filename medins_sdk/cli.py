@@ -29,7 +29,9 @@ def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
         if tail:
             if head not in groups:
                 group = top.add_parser(head, help=f"{head} sub-commands")
-                groups[head] = group.add_subparsers(dest=f"{head}_command", metavar="NAME", required=True)
+                groups[head] = group.add_subparsers(
+                    dest=f"{head}_command", metavar="NAME", required=True
+                )
             sub = groups[head].add_parser(tail, help=command.help, description=command.help)
         else:
             sub = top.add_parser(head, help=command.help, description=command.help)

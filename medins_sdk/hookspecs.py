@@ -1,3 +1,4 @@
+# mypy: disable-error-code="empty-body"
 """Every hook a medins-sdk plugin can implement; nothing else.
 
 Plugins are found through the entry-point group ``medins_sdk``. Each entry point names a

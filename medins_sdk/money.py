@@ -82,13 +82,18 @@ class DecimalSpec:
             + ("" if self.signed else ", not negative")
             + ", an integer or a Decimal (never a float)"
         )
-        common = {"custom_error_type": "decimal_value", "custom_error_message": message}
         return core_schema.json_or_python_schema(
             json_schema=core_schema.union_schema(
-                [from_text, from_int], mode="left_to_right", **common
+                [from_text, from_int],
+                mode="left_to_right",
+                custom_error_type="decimal_value",
+                custom_error_message=message,
             ),
             python_schema=core_schema.union_schema(
-                [from_decimal, from_text, from_int], mode="left_to_right", **common
+                [from_decimal, from_text, from_int],
+                mode="left_to_right",
+                custom_error_type="decimal_value",
+                custom_error_message=message,
             ),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 self._format, when_used="json"

@@ -17,7 +17,15 @@ from functools import cache
 from random import Random
 
 from medins_sdk.codes import icd
-from medins_sdk.codes.tables import ChargeCategory, DischargeWay, Gender
+from medins_sdk.codes.tables import (
+    AdmissionCondition,
+    ChargeCategory,
+    DiagnosisType,
+    DischargeWay,
+    Flag,
+    Gender,
+    OperationType,
+)
 from medins_sdk.models import (
     ChargeItemSummary,
     ChargeLine,
@@ -46,12 +54,18 @@ class Department:
 
 
 DEPARTMENTS: tuple[Department, ...] = (
-    Department("A03.04", "心血管内科", ("I20", "I21", "I25", "I48", "I50"), ("00.66", "36.0", "88.5")),
+    Department(
+        "A03.04", "心血管内科", ("I20", "I21", "I25", "I48", "I50"), ("00.66", "36.0", "88.5")
+    ),
     Department("A03.01", "呼吸内科", ("J18", "J44", "J45", "J15"), ("33.2", "96.0")),
     Department("A03.06", "内分泌科", ("E11", "E10", "E05"), ()),
-    Department("A04.01", "普通外科", ("K35", "K80", "K40", "C18", "C20"), ("47.0", "51.2", "53.0", "45.7")),
+    Department(
+        "A04.01", "普通外科", ("K35", "K80", "K40", "C18", "C20"), ("47.0", "51.2", "53.0", "45.7")
+    ),
     Department("A04.03", "泌尿外科", ("N20", "N40", "C67"), ("56.0", "59.8", "60.2"), Gender.MALE),
-    Department("A05.02", "产科", ("O80", "O82", "O34", "O42"), ("74.1", "73.5", "75.6"), Gender.FEMALE),
+    Department(
+        "A05.02", "产科", ("O80", "O82", "O34", "O42"), ("74.1", "73.5", "75.6"), Gender.FEMALE
+    ),
     Department("A05.01", "妇科", ("D25", "N83", "N80"), ("68.2", "65.2", "68.4"), Gender.FEMALE),
     Department("A07", "儿科", ("J18", "J20", "A09", "J06"), ()),
     Department("A10", "眼科", ("H25", "H40", "H33"), ("13.4", "14.7")),
@@ -128,11 +142,11 @@ def settlement_list(
         codes.append(code)
         diagnosis_models.append(
             Diagnosis(
-                type="1",
+                type=DiagnosisType.WESTERN,
                 code=code,
                 name=name,
-                principal="1" if position == 0 else "0",
-                admission_condition=rng.choice("1234"),
+                principal=Flag.YES if position == 0 else Flag.NO,
+                admission_condition=rng.choice(list(AdmissionCondition)),
             )
         )
     operation_models = []
@@ -142,7 +156,7 @@ def settlement_list(
         when = admitted + timedelta(days=min(position + 1, stay), hours=rng.randint(8, 16))
         operation_models.append(
             Operation(
-                type="1" if position == 0 else "2",
+                type=OperationType.PRINCIPAL if position == 0 else OperationType.OTHER,
                 code=code,
                 name=name,
                 date=when,
@@ -189,7 +203,8 @@ def charge_lines(
 ) -> list[ChargeLine]:
     """``count`` charge lines of the stay, priced exactly (amount = price × quantity)."""
     info = settlement_list.info
-    assert info.admission_time is not None and info.discharge_time is not None
+    assert info.admission_time is not None
+    assert info.discharge_time is not None
     span = int((info.discharge_time - info.admission_time).total_seconds() // 60)
     categories = list(_CATEGORY_PRICES)
     lines = []

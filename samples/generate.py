@@ -68,7 +68,8 @@ PLANTED: list[tuple[str, Defect, str]] = [
 def encounters(count: int, seed: int, first_index: int) -> list[Encounter]:
     rng = random.Random(seed)
     return [
-        synthetic.encounter(rng, index=first_index + i, lines=rng.randint(8, 20)) for i in range(count)
+        synthetic.encounter(rng, index=first_index + i, lines=rng.randint(8, 20))
+        for i in range(count)
     ]
 
 

@@ -47,7 +47,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="force a record format or reader (default: detect each record)",
     )
-    parser.add_argument("-o", "--output", metavar="FILE", help="write results here (default stdout)")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write results here (default stdout)"
+    )
     parser.add_argument(
         "--format", choices=("jsonl", "table"), default="jsonl", help="output format"
     )
@@ -102,7 +104,9 @@ class RecordCommand:
                         results = list(self.process(item, args, context))
                     except ValueError as error:
                         tally.rejected += 1
-                        reason = Rejected(item.id, item.source, item.format, (Issue("", str(error)),))
+                        reason = Rejected(
+                            item.id, item.source, item.format, (Issue("", str(error)),)
+                        )
                         report_rejected(context.stderr, reason)
                         continue
                     tally.ok += 1

@@ -171,9 +171,7 @@ class ModelFormat:
 
     def dump(self, model: SdkModel) -> dict[str, Any]:
         inner = self.unwrap(model) if self.unwrap else model
-        return inner.model_dump(
-            mode="json", by_alias=self.naming == "national", exclude_none=True
-        )
+        return inner.model_dump(mode="json", by_alias=self.naming == "national", exclude_none=True)
 
 
 def _list_of(model: SdkModel) -> SdkModel:

@@ -212,9 +212,8 @@ class _Scanner:
 
 def _sniff(stream: IO[bytes]) -> tuple[bool, IO[bytes]]:
     """Whether a stream of unknown kind is JSON Lines: its first line holds a whole value."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
-    first = buffered.readline()
-    rest: IO[bytes] = _Prepend(first, buffered)
+    first = stream.readline()
+    rest = io.BufferedReader(_Prepend(first, stream))
     stripped = first.strip()
     if not stripped or stripped[:1] == b"[":
         return False, rest
@@ -252,7 +251,6 @@ def read_stream(
     """Records of one byte stream; ``lines=None`` sniffs JSON Lines against a JSON document."""
     if lines is None:
         lines, stream = _sniff(stream)
-        stream = io.BufferedReader(stream)  # type: ignore[arg-type]
     yield from (_lines if lines else _values)(stream, name, parser)
 
 

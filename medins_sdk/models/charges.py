@@ -9,7 +9,6 @@ from pydantic import ValidationInfo, model_validator
 
 from medins_sdk.codes import patterns
 from medins_sdk.codes.tables import ChargeCategory, ChargeLevel, Flag
-from medins_sdk.money import Money, Price, Quantity, Ratio, SignedMoney
 from medins_sdk.models.base import (
     Naming,
     Problem,
@@ -20,6 +19,7 @@ from medins_sdk.models.base import (
     raise_if,
     wire,
 )
+from medins_sdk.money import Money, Price, Quantity, Ratio, SignedMoney
 
 
 class ChargeLine(SdkModel):

@@ -55,7 +55,7 @@ class Encounter(SdkModel):
             )
         sources = self.cost_sources()
         if sources:
-            first_name, first_path, first = sources[0]
+            first_name, _first_path, first = sources[0]
             for name, path, value in sources[1:]:
                 if value != first:
                     yield Problem(
@@ -71,13 +71,15 @@ class Encounter(SdkModel):
             sources.append(("Σ charge lines", ("charges",), lines_total(self.charges)))
         if self.settlement is not None:
             sources.append(
-                ("settlement medfee_sumamt", ("settlement", "info", "total"), self.settlement.info.total)
+                (
+                    "settlement medfee_sumamt",
+                    ("settlement", "info", "total"),
+                    self.settlement.info.total,
+                )
             )
         items_total = self.settlement_list.charge_items_total
         if items_total is not None:
-            sources.append(
-                ("Σ iteminfo.amt", ("settlement_list", "charge_items"), items_total)
-            )
+            sources.append(("Σ iteminfo.amt", ("settlement_list", "charge_items"), items_total))
         return sources
 
     @property

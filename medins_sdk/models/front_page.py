@@ -111,12 +111,8 @@ class FrontPageBase(SdkModel):
     examination_material_fee: Money | None = wire(
         "exam_dspo_matl_fee", "检查用一次性医用材料费", None
     )
-    treatment_material_fee: Money | None = wire(
-        "trt_dspo_matl_fee", "治疗用一次性医用材料费", None
-    )
-    surgery_material_fee: Money | None = wire(
-        "oprn_dspo_matl_fee", "手术用一次性医用材料费", None
-    )
+    treatment_material_fee: Money | None = wire("trt_dspo_matl_fee", "治疗用一次性医用材料费", None)
+    surgery_material_fee: Money | None = wire("oprn_dspo_matl_fee", "手术用一次性医用材料费", None)
     other_fee: Money | None = wire("oth_fee", "其他费", None)
     institution_code: str | None = wire("fixmedins_code", "定点医药机构编号", None)
 
@@ -139,7 +135,9 @@ class FrontPageBase(SdkModel):
 class FrontPageDiagnosis(SdkModel):
     """A diagnosis on the front page (``diseinfo`` of 4401), clinical-edition code."""
 
-    diagnosis_type: str | None = wire("ipt_patn_disediag_type_code", "住院患者疾病诊断类型代码", None)
+    diagnosis_type: str | None = wire(
+        "ipt_patn_disediag_type_code", "住院患者疾病诊断类型代码", None
+    )
     principal: Flag = wire("maindiag_flag", "主诊断标志")
     code: str = wire("diag_code", "诊断代码", pattern=patterns.ICD10)
     name: str | None = wire("diag_name", "诊断名称", None)
@@ -203,7 +201,12 @@ class FrontPageIcuStay(SdkModel):
         raise_if(
             "FrontPageIcuStay",
             order_problem(
-                FrontPageIcuStay, self.entered, self.left, "left", naming_of(info), "ICU exit before entry"
+                FrontPageIcuStay,
+                self.entered,
+                self.left,
+                "left",
+                naming_of(info),
+                "ICU exit before entry",
             ),
         )
         return self

@@ -9,7 +9,6 @@ from pydantic import ValidationInfo, model_validator
 
 from medins_sdk.codes import patterns
 from medins_sdk.codes.tables import Flag, Gender, SettlementWay
-from medins_sdk.money import Measure, Ratio, SignedMoney
 from medins_sdk.models.base import (
     Naming,
     Problem,
@@ -21,6 +20,7 @@ from medins_sdk.models.base import (
     raise_if,
     wire,
 )
+from medins_sdk.money import Measure, Ratio, SignedMoney
 
 
 class SettlementInfo(SdkModel):
@@ -57,9 +57,7 @@ class SettlementInfo(SdkModel):
     pooled_fund: SignedMoney | None = wire("hifp_pay", "基本医疗保险统筹基金支出", None)
     pooled_ratio: Ratio | None = wire("pool_prop_selfpay", "基本医疗保险统筹基金支付比例", None)
     civil_servant_subsidy: SignedMoney | None = wire("cvlserv_pay", "公务员医疗补助资金支出", None)
-    enterprise_supplement: SignedMoney | None = wire(
-        "hifes_pay", "企业补充医疗保险基金支出", None
-    )
+    enterprise_supplement: SignedMoney | None = wire("hifes_pay", "企业补充医疗保险基金支出", None)
     critical_illness: SignedMoney | None = wire("hifmi_pay", "居民大病保险资金支出", None)
     large_amount: SignedMoney | None = wire("hifob_pay", "职工大额医疗费用补助基金支出", None)
     medical_aid: SignedMoney | None = wire("maf_pay", "医疗救助基金支出", None)

@@ -24,7 +24,6 @@ from medins_sdk.codes.tables import (
     Gender,
     OperationType,
 )
-from medins_sdk.money import Measure, Money
 from medins_sdk.models.base import (
     Naming,
     Problem,
@@ -38,6 +37,7 @@ from medins_sdk.models.base import (
     raise_if,
     wire,
 )
+from medins_sdk.money import Measure, Money
 
 
 class SettlementListInfo(SdkModel):
@@ -173,7 +173,9 @@ class OutpatientDiagnosis(SdkModel):
     diagnosis_name: str | None = wire("diag_name", "诊断名称", None)
     diagnosis_code: str = wire("diag_code", "诊断代码", pattern=patterns.ICD10)
     operation_name: str | None = wire("oprn_oprt_name", "手术及操作名称", None)
-    operation_code: str | None = wire("oprn_oprt_code", "手术及操作代码", None, pattern=patterns.ICD9CM3)
+    operation_code: str | None = wire(
+        "oprn_oprt_code", "手术及操作代码", None, pattern=patterns.ICD9CM3
+    )
 
 
 class Diagnosis(SdkModel):
@@ -232,7 +234,12 @@ class Operation(SdkModel):
             "Operation",
             [
                 *order_problem(
-                    Operation, self.start, self.end, "end", naming, "operation ends before it starts"
+                    Operation,
+                    self.start,
+                    self.end,
+                    "end",
+                    naming,
+                    "operation ends before it starts",
                 ),
                 *order_problem(
                     Operation,
@@ -306,9 +313,7 @@ class SettlementList(SdkModel):
         "opspdiseinfo", "门诊慢特病诊断信息", default_factory=list
     )
     diagnoses: list[Diagnosis] = wire("diseinfo", "住院诊断信息", default_factory=list)
-    charge_items: list[ChargeItemSummary] = wire(
-        "iteminfo", "医疗收费信息", default_factory=list
-    )
+    charge_items: list[ChargeItemSummary] = wire("iteminfo", "医疗收费信息", default_factory=list)
     operations: list[Operation] = wire("oprninfo", "手术操作信息", default_factory=list)
     icu_stays: list[IcuStay] = wire("icuinfo", "重症监护信息", default_factory=list)
     transfusions: list[Transfusion] = wire("bldinfo", "输血信息 (4101A)", default_factory=list)
@@ -368,4 +373,3 @@ class SettlementList(SdkModel):
         if not self.charge_items:
             return None
         return sum((item.amount for item in self.charge_items), Decimal(0))
-
