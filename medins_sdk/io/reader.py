@@ -116,9 +116,9 @@ def _values(stream: IO[bytes], name: str, parser: RecordParser) -> Iterator[Reco
     million encounters never sits in memory at once. After a syntax error in a sequence of
     values the reader resumes at the next line that starts a new object, and the skipped
     text counts as one rejected record; inside an array it cannot resume safely and stops.
-    Undecodable bytes (not UTF-8) reject the rest of the document.
+    Bytes that are not UTF-8 reject the value they stand in, like a syntax error.
     """
-    scanner = _Scanner(io.TextIOWrapper(stream, encoding="utf-8-sig"))
+    scanner = _Scanner(io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape"))
     index = 0
     try:
         in_array = scanner.peek() == "["
@@ -131,15 +131,18 @@ def _values(stream: IO[bytes], name: str, parser: RecordParser) -> Iterator[Reco
                 if in_array and not head:
                     yield _rejected(source, "array not closed")
                 return
+            outcome: Record | Rejected | None = None
             try:
                 value = scanner.decode()
+            except _NotUtf8:
+                outcome = _rejected(source, "not valid UTF-8")
             except ValueError as error:
                 yield _rejected(source, f"not valid JSON: {error}")
                 if in_array or not scanner.resync():
                     return
                 index += 1
                 continue
-            yield parser.from_object(value, source)
+            yield outcome or parser.from_object(value, source)
             index += 1
             if in_array:
                 separator = scanner.peek()
@@ -148,12 +151,16 @@ def _values(stream: IO[bytes], name: str, parser: RecordParser) -> Iterator[Reco
                 elif separator != "]":
                     yield _rejected(f"{name}[{index}]", "expected , or ] between array items")
                     return
-    except UnicodeDecodeError as error:
+    except UnicodeDecodeError as error:  # only a broken byte-order mark gets here
         yield _rejected(f"{name}[{index}]", f"not valid UTF-8 ({error.reason})")
 
 
 def _rejected(source: str, reason: str) -> Rejected:
     return Rejected(None, source, None, (Issue("", reason),))
+
+
+class _NotUtf8(ValueError):
+    """A well-formed JSON value that contained bytes which are not UTF-8."""
 
 
 class _Scanner:
@@ -185,22 +192,32 @@ class _Scanner:
             self._fill()
 
     def decode(self) -> Any:
-        """The value at the position; reads more text while the value is incomplete."""
+        """The value at the position; reads more text while the value is incomplete.
+
+        Raises ValueError for invalid JSON and for bytes that were not UTF-8 (the stream is
+        decoded with ``surrogateescape`` so one bad value does not hide its neighbours).
+        """
         while True:
+            start = self.position
             try:
-                value, self.position = _DECODER.raw_decode(self.buffer, self.position)
+                value, end = _DECODER.raw_decode(self.buffer, start)
             except ValueError:
                 if self.eof:
                     raise
                 self._chunk *= 2
                 self._fill()
                 continue
+            self.position = end
+            try:
+                self.buffer[start:end].encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise _NotUtf8 from error
             return value
 
     def resync(self) -> bool:
         """Skip to the next line that starts an object; False when there is none."""
         while True:
-            found = self.buffer.find("\n{", self.position + 1)
+            found = self.buffer.find("\n{", self.position)
             if found >= 0:
                 self.position = found + 1
                 return True
