@@ -274,7 +274,11 @@ class Detected:
 def detect(
     obj: Any, formats: Sequence[RecordFormat], forced: RecordFormat | None = None
 ) -> Detected:
-    """Unwrap an interface envelope and choose the best-fitting format (ties: first listed)."""
+    """Unwrap an interface envelope and choose the best-fitting format (ties: first listed).
+
+    An envelope's ``infno`` is authoritative: its format is chosen even when the body fits
+    it badly, so the errors explain what the transaction lacks.
+    """
     if not isinstance(obj, Mapping):
         return Detected({}, "", None, f"a record must be a JSON object, not {type(obj).__name__}")
     payload: Mapping[str, Any] = obj
@@ -290,7 +294,7 @@ def detect(
     if not candidates:
         return Detected(payload, prefix, None, f"transaction {infno} carries no record format")
     best = max(candidates, key=lambda f: f.score(payload))
-    if best.score(payload) <= 0:
+    if best.score(payload) <= 0 and infno is None:
         keys = ", ".join(sorted(payload)[:8])
         return Detected(payload, prefix, None, f"unrecognised record shape (keys: {keys})")
     return Detected(payload, prefix, best)
