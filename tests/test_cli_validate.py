@@ -33,9 +33,7 @@ def test_mixed_file_reports_exactly_the_planted_defects() -> None:
     expected_paths = [path for path, _, _ in PLANTED]
     expected_paths.insert(3, "")  # the line that is not JSON
     assert [r["path"] for r in rejected] == expected_paths
-    for record, (_, _, words) in zip(
-        [r for r in rejected if r["path"]], PLANTED, strict=True
-    ):
+    for record, (_, _, words) in zip([r for r in rejected if r["path"]], PLANTED, strict=True):
         assert words in record["reason"]
         assert record["id"].startswith("SETL")
         assert record["source"].startswith(str(SAMPLES / "mixed-defects.jsonl") + ":")

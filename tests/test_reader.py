@@ -76,7 +76,13 @@ def test_jsonl_lines_fail_alone(sample_lines: list[str]) -> None:
     data += b"\n\xff\xfe{}\n"
     outcomes = read_bytes(data, lines=True)
     assert kinds(outcomes) == ["Record", "Rejected", "Rejected", "Record", "Rejected"]
-    assert [o.source for o in outcomes] == ["<test>:1", "<test>:2", "<test>:4", "<test>:5", "<test>:6"]
+    assert [o.source for o in outcomes] == [
+        "<test>:1",
+        "<test>:2",
+        "<test>:4",
+        "<test>:5",
+        "<test>:6",
+    ]
     reasons = [o.issues[0].reason for o in outcomes if isinstance(o, Rejected)]
     assert reasons[0].startswith("not valid JSON")
     assert reasons[1] == "a record must be a JSON object, not list"

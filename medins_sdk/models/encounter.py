@@ -40,13 +40,14 @@ class Encounter(SdkModel):
     def _problems(self) -> Iterator[Problem]:
         yield from line_problems(self.charges, "canonical", ("charges",))
         list_info = self.settlement_list.info
-        for index, line in enumerate(self.charges):
-            if line.visit_id is not None and line.visit_id != list_info.visit_id:
-                yield Problem(
-                    ("charges", index, "visit_id"),
-                    "visit_mismatch",
-                    "charge line belongs to another visit than the settlement list",
-                )
+        if {line.visit_id for line in self.charges} - {None, list_info.visit_id}:
+            for index, line in enumerate(self.charges):
+                if line.visit_id not in (None, list_info.visit_id):
+                    yield Problem(
+                        ("charges", index, "visit_id"),
+                        "visit_mismatch",
+                        "charge line belongs to another visit than the settlement list",
+                    )
         if self.settlement is not None and self.settlement.info.setl_id != list_info.setl_id:
             yield Problem(
                 ("settlement", "info", "setl_id"),

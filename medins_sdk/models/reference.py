@@ -27,7 +27,7 @@ from enum import Enum
 from typing import Any, Literal
 
 import annotated_types
-from pydantic import BaseModel
+from pydantic import BaseModel, NaiveDatetime
 from pydantic.fields import FieldInfo
 
 from medins_sdk.codes import patterns, tables
@@ -69,6 +69,8 @@ class Section:
     title: str
     intro: str
     models: tuple[type[BaseModel], ...]
+    described: str = "Chinese name"
+    """Header of the description column: SDK result types describe fields in English."""
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -112,6 +114,7 @@ SECTIONS: tuple[Section, ...] = (
         "Results",
         "What grouping, pricing and auditing produce. SDK types: they have no national names.",
         (GroupResult, TraceStep, PriceResult, Finding),
+        described="description",
     ),
 )
 """Every documented model, in the order of the reference."""
@@ -199,7 +202,24 @@ def _decimal_label(spec: DecimalSpec) -> str:
     name = _SPEC_NAMES.get(id(spec))
     if name is None:
         raise TypeError(f"undocumented decimal type: {spec.description}")
-    return f"{link(name)} ({_dp(spec)})"
+    return link(name)
+
+
+def decimal_spec(annotation: Any, metadata: Sequence[Any] = ()) -> DecimalSpec | None:
+    """The exact decimal type of a field, also inside ``Annotated[...] | None``."""
+    for item in metadata:
+        if isinstance(item, DecimalSpec):
+            return item
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return decimal_spec(args[0], args[1:])
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            found = decimal_spec(arg)
+            if found is not None:
+                return found
+    return None
 
 
 def _enum_label(enum: type[Enum]) -> str:
@@ -214,6 +234,8 @@ def _constraint_notes(annotation: Any, metadata: Sequence[Any]) -> list[str]:
     max_len: int | None = None
     notes: list[str] = []
     for item in metadata:
+        if isinstance(item, DecimalSpec):
+            continue
         if isinstance(item, annotated_types.Ge):
             low = item.ge
         elif isinstance(item, annotated_types.Le):
@@ -271,7 +293,7 @@ def type_label(annotation: Any, metadata: Sequence[Any] = ()) -> str:
             return link(annotation.__name__)
         if issubclass(annotation, Enum):
             return _enum_label(annotation)
-        if issubclass(annotation, datetime):
+        if annotation is NaiveDatetime or issubclass(annotation, datetime):
             return link("date-time")
         if issubclass(annotation, date):
             return link("date")
@@ -284,7 +306,9 @@ def type_label(annotation: Any, metadata: Sequence[Any] = ()) -> str:
 def field_type(field: FieldInfo) -> str:
     """The type cell of a field: its type, then its constraints."""
     label = type_label(field.annotation, field.metadata)
-    notes = _constraint_notes(field.annotation, field.metadata)
+    spec = decimal_spec(field.annotation, field.metadata)
+    notes = [_dp(spec)] if spec is not None else []
+    notes += _constraint_notes(field.annotation, field.metadata)
     return f"{label} ({', '.join(notes)})" if notes else label
 
 
@@ -295,13 +319,8 @@ def pii_of(field: FieldInfo) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _has_aliases(model: type[BaseModel]) -> bool:
-    return any(field.alias for field in model.model_fields.values())
-
-
-def field_table(model: type[BaseModel]) -> Iterator[str]:
+def field_table(model: type[BaseModel], described: str = "Chinese name") -> Iterator[str]:
     """The Markdown table of a model's fields, in declaration order."""
-    described = "Chinese name" if _has_aliases(model) else "description"
     yield f"| field | national name | {described} | type | required | personal data |"
     yield "|---|---|---|---|---|---|"
     for name, field in model.model_fields.items():
@@ -320,7 +339,7 @@ def field_table(model: type[BaseModel]) -> Iterator[str]:
 def _members(model: type[BaseModel]) -> Iterator[tuple[str, str]]:
     """Public properties and methods the model itself defines: (name, first doc line)."""
     for name, value in vars(model).items():
-        if name.startswith("_") or name.startswith("model_"):
+        if name.startswith(("_", "model_")):
             continue
         if isinstance(value, property):
             yield f"`{name}`", _first_line(value.__doc__)
@@ -333,14 +352,14 @@ def _first_line(doc: str | None) -> str:
     return rst_to_markdown(found[0]) if found else ""
 
 
-def render_model(model: type[BaseModel]) -> Iterator[str]:
+def render_model(model: type[BaseModel], described: str = "Chinese name") -> Iterator[str]:
     """A model's section: heading, docstring, field table, properties and methods."""
     yield f"### {model.__name__}"
     yield ""
     for paragraph in paragraphs(model.__doc__):
         yield rst_to_markdown(paragraph)
         yield ""
-    yield from field_table(model)
+    yield from field_table(model, described)
     members = list(_members(model))
     if members:
         yield ""
@@ -365,7 +384,7 @@ def _decimal_sections() -> Iterator[str]:
         yield ""
         yield (
             f"{spec.description.capitalize()} (`{module}.{name}`): {places}, {sign}, "
-            f"at most {spec.integer_digits} integer digits."
+            f"at most {spec.integer_digits} integer digit{'s' if spec.integer_digits > 1 else ''}."
         )
         yield ""
 
@@ -376,7 +395,7 @@ def render_value_types() -> Iterator[str]:
     yield ""
     yield (
         "Amounts, quantities and prices are `decimal.Decimal` (`medins_sdk.money`), never "
-        "`float`. In JSON they are read from a decimal string (`\"12.50\"`) or an integer and "
+        '`float`. In JSON they are read from a decimal string (`"12.50"`) or an integer and '
         "written as a string; a Python `float` is refused. The record reader "
         "(`medins_sdk.io`) re-reads a JSON number with a fraction exactly, through "
         "`json.loads(..., parse_float=Decimal)`."
@@ -451,8 +470,8 @@ def render_data_model() -> str:
         "field's name in the national interface's JSON (— for SDK extensions the interface "
         "does not carry); *Chinese name* is the field's description. *personal data* marks "
         "fields hidden from `repr` and masked by `medins_sdk.privacy.redacted`. A field that "
-        "is not required may be left out (lists default to empty, other fields to `null` or "
-        "the empty string).",
+        "is not required may be left out: lists and dicts default to empty, other fields to "
+        "`null` (a few text fields of the result types to the empty string).",
         "",
         "Canonical JSON rejects unknown fields; national JSON, read through the `national-*` "
         "record formats of `medins_sdk.io`, ignores them.",
@@ -466,7 +485,7 @@ def render_data_model() -> str:
         lines += [f"## {section.title}", "", section.intro, ""]
         lines += [" · ".join(link(m.__name__) for m in section.models), ""]
         for model in section.models:
-            lines.extend(render_model(model))
+            lines.extend(render_model(model, section.described))
     lines.extend(render_value_types())
     lines.extend(render_code_tables())
     while lines and not lines[-1]:
