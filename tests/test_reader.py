@@ -138,3 +138,21 @@ def test_national_paths_use_national_names(sample_lines: list[str]) -> None:
     assert isinstance(outcome, Rejected)
     assert [i.path for i in outcome.issues] == ["diseinfo[0].diag_code"]
     assert outcome.id == record["setlinfo"]["setl_id"]
+
+
+def test_unknown_national_fields_are_ignored_but_canonical_extras_are_not(
+    sample_lines: list[str],
+) -> None:
+    national = json.loads(sample_lines[5])
+    national["setlinfo"]["prov_ext_field"] = "一些省份的扩展字段"
+    national["diseinfo"][0]["vali_flag"] = "1"
+    national["new_node"] = [{"x": 1}]
+    [outcome] = read_bytes(json.dumps(national, ensure_ascii=False).encode(), lines=True)
+    assert isinstance(outcome, Record)
+    assert outcome.format == "national-4101"
+    canonical = json.loads(sample_lines[0])
+    canonical["settlement_list"]["info"]["prov_ext_field"] = "x"
+    [rejected] = read_bytes(json.dumps(canonical, ensure_ascii=False).encode(), lines=True)
+    assert isinstance(rejected, Rejected)
+    assert [i.path for i in rejected.issues] == ["settlement_list.info.prov_ext_field"]
+    assert rejected.issues[0].reason == "Extra inputs are not permitted"
