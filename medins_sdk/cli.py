@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -72,4 +73,10 @@ def main(
     if handler is None:
         parser.print_help(err)
         return 2
-    return handler.run(args, CommandContext(manager, out, err))
+    try:
+        return handler.run(args, CommandContext(manager, out, err))
+    except BrokenPipeError:
+        # The reader went away (``medins … | head``): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

@@ -13,8 +13,15 @@ from typing import Any, Protocol, runtime_checkable
 class ClientFactory(Protocol):
     """Builds clients of one kind from keyword options (endpoint, credentials, timeouts …)."""
 
-    name: str
-    description: str
+    @property
+    def name(self) -> str:
+        """Unique name the registry selects it by."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line for listings (`medins plugins`)."""
+        ...
 
     def create(self, **options: Any) -> Any:
         """A new client configured by ``options``."""

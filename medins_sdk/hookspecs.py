@@ -59,7 +59,7 @@ def medins_register_schemes() -> Iterable[PaymentScheme]:
 
     A scheme names its grouper and pricer (registered through the hooks below, by this or
     any other plugin), its region code and effective dates. Collected from every plugin;
-    selected by name (``medins price --scheme NAME``) or by region and date.
+    selected by name (a ``--scheme NAME`` option) or by region and date.
 
     :return: :class:`medins_sdk.schemes.PaymentScheme` objects with unique names.
 

@@ -26,7 +26,7 @@ CENT = Decimal("0.01")
 class DecimalSpec:
     """Pydantic metadata for one exact decimal type (places, sign, integer digits)."""
 
-    __slots__ = ("description", "fixed", "integer_digits", "places", "signed")
+    __slots__ = ("description", "fixed", "integer_digits", "maximum", "places", "signed")
 
     def __init__(
         self,
@@ -36,12 +36,14 @@ class DecimalSpec:
         integer_digits: int,
         description: str,
         fixed: bool = False,
+        maximum: int | None = None,
     ):
         self.places = places
         self.signed = signed
         self.integer_digits = integer_digits
         self.description = description
         self.fixed = fixed
+        self.maximum = maximum
 
     @property
     def pattern(self) -> str:
@@ -57,17 +59,19 @@ class DecimalSpec:
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         bound: dict[str, Any] = {} if self.signed else {"ge": 0}
+        if self.maximum is not None:
+            bound["le"] = self.maximum
+        # Strict string: with coerce_numbers_to_str a float would otherwise slip in as text.
+        to_decimal: list[core_schema.CoreSchema] = [
+            core_schema.no_info_plain_validator_function(Decimal)
+        ]
+        if self.maximum is not None:
+            to_decimal.append(core_schema.decimal_schema(le=Decimal(self.maximum)))
         from_text = core_schema.chain_schema(
-            [
-                core_schema.str_schema(pattern=self.pattern),
-                core_schema.no_info_plain_validator_function(Decimal),
-            ]
+            [core_schema.str_schema(pattern=self.pattern, strict=True), *to_decimal]
         )
         from_int = core_schema.chain_schema(
-            [
-                core_schema.int_schema(strict=True, **bound),
-                core_schema.no_info_plain_validator_function(Decimal),
-            ]
+            [core_schema.int_schema(strict=True, **bound), *to_decimal]
         )
         from_decimal = core_schema.decimal_schema(
             strict=True,
@@ -80,6 +84,7 @@ class DecimalSpec:
             f"expected {self.description}: a decimal string such as "
             f'"{Decimal("12.5"):.{self.places}f}" with at most {self.places} decimal places'
             + ("" if self.signed else ", not negative")
+            + ("" if self.maximum is None else f", at most {self.maximum}")
             + ", an integer or a Decimal (never a float)"
         )
         return core_schema.json_or_python_schema(
@@ -134,7 +139,9 @@ Price = Annotated[
 
 Ratio = Annotated[
     Decimal,
-    DecimalSpec(4, signed=False, integer_digits=1, description="a ratio between 0 and 1"),
+    DecimalSpec(
+        4, signed=False, integer_digits=1, description="a ratio between 0 and 1", maximum=1
+    ),
 ]
 """A proportion such as a self-pay ratio, 4 decimal places."""
 

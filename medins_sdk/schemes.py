@@ -50,7 +50,10 @@ class Grouper(Protocol):
     with a reason at worst), and the same encounter always gets the same result.
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Unique name the registry selects it by."""
+        ...
 
     def group(self, encounter: Encounter, scheme: PaymentScheme) -> GroupResult:
         """Group one encounter under ``scheme``."""
@@ -61,7 +64,10 @@ class Grouper(Protocol):
 class Pricer(Protocol):
     """Computes what a scheme pays for an encounter, with the formula and its inputs."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Unique name the registry selects it by."""
+        ...
 
     def price(
         self, encounter: Encounter, grouping: GroupResult | None, scheme: PaymentScheme

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import subprocess
@@ -15,8 +16,20 @@ from medins_sdk.plugins import PluginManager
 
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "samples"
-sys.path.insert(0, str(SAMPLES))
-from generate import PLANTED  # noqa: E402
+
+
+def _planted() -> list[tuple[str, object, str]]:
+    """The defects samples/generate.py planted in mixed-defects.jsonl, in file order."""
+    spec = importlib.util.spec_from_file_location("sample_generator", SAMPLES / "generate.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    planted: list[tuple[str, object, str]] = module.PLANTED
+    return planted
+
+
+PLANTED = _planted()
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -21,12 +21,25 @@ from medins_sdk.models import Encounter, Finding, Severity, Stage
 class AuditRule(Protocol):
     """One audit rule. Findings are set-based: a rule never depends on other rules' order."""
 
-    id: str
-    """Unique rule id, e.g. ``jiangsu-maternity.wrong-channel``."""
-    name: str
-    """Chinese name shown to users."""
-    stages: frozenset[Stage]
-    severity: Severity
+    @property
+    def id(self) -> str:
+        """Unique rule id, e.g. ``jiangsu-maternity.wrong-channel``."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """Chinese name shown to users."""
+        ...
+
+    @property
+    def stages(self) -> frozenset[Stage]:
+        """Stages it runs in: pre (事前), during (事中), post (事后)."""
+        ...
+
+    @property
+    def severity(self) -> Severity:
+        """block, warn or info."""
+        ...
 
     def check(self, encounter: Encounter, stage: Stage) -> Iterable[Finding]:
         """All findings of this rule on ``encounter`` at ``stage``."""

@@ -28,10 +28,15 @@ class CommandContext:
 class Command(Protocol):
     """One ``medins`` verb."""
 
-    name: str
-    """``validate``, or ``report maternity`` for a sub-command of ``report``."""
-    help: str
-    """One line for ``medins --help``."""
+    @property
+    def name(self) -> str:
+        """``validate``, or ``report maternity`` for a sub-command of ``report``."""
+        ...
+
+    @property
+    def help(self) -> str:
+        """One line for ``medins --help``."""
+        ...
 
     def configure(self, parser: argparse.ArgumentParser) -> None:
         """Add the command's arguments to its parser."""

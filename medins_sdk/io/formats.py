@@ -33,12 +33,25 @@ from medins_sdk.models.base import Naming
 class RecordFormat(Protocol):
     """One JSON shape of a record."""
 
-    name: str
-    """Unique name, e.g. ``canonical`` or ``national-4101``."""
-    description: str
-    kind: RecordKind
-    infno: tuple[str, ...]
-    """Transaction codes whose envelope ``input``/``output`` has this shape."""
+    @property
+    def name(self) -> str:
+        """Unique name, e.g. ``canonical`` or ``national-4101``."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line for listings (`medins plugins`)."""
+        ...
+
+    @property
+    def kind(self) -> RecordKind:
+        """What kind of record it yields."""
+        ...
+
+    @property
+    def infno(self) -> tuple[str, ...]:
+        """Transaction codes whose envelope ``input``/``output`` has this shape."""
+        ...
 
     def score(self, obj: Mapping[str, Any]) -> int:
         """How well ``obj`` fits this shape: 0 = not at all; the best score wins."""
@@ -65,10 +78,20 @@ class RecordFormat(Protocol):
 class DocumentReader(Protocol):
     """A file-level reader for non-JSON inputs (CDA XML, vendor CSV …)."""
 
-    name: str
-    description: str
-    suffixes: tuple[str, ...]
-    """File suffixes it reads by default, e.g. ``(".xml", ".zip")``."""
+    @property
+    def name(self) -> str:
+        """Unique name the registry selects it by."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One line for listings (`medins plugins`)."""
+        ...
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """File suffixes it reads by default, e.g. ``(".xml", ".zip")``."""
+        ...
 
     def read(self, path: Path) -> Iterator[Record | Rejected]:
         """Every record of the file (or directory/archive), streamed."""
@@ -92,6 +115,23 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _sdk_only(model: type[BaseModel]) -> dict[str, Any]:
+    """A ``model_dump`` exclude spec of every field the national interface does not carry.
+
+    National output must hold national fields only: SDK extensions (``item_name``,
+    ``original_setl_id`` …) have no alias and would be unknown fields to a bureau.
+    """
+    spec: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        inner = _nested_model(info.annotation)
+        if info.alias is None:
+            spec[name] = True
+        elif inner is not None and (nested := _sdk_only(inner)):
+            is_list = getattr(info.annotation, "__origin__", None) is list
+            spec[name] = {"__all__": nested} if is_list else nested
+    return spec
+
+
 @dataclass(frozen=True)
 class ModelFormat:
     """A record shape that is one SDK model, in canonical or national naming.
@@ -112,6 +152,7 @@ class ModelFormat:
     unwrap: Callable[[SdkModel], SdkModel] | None = None
     _keys: frozenset[str] = field(init=False, repr=False)
     _nested: dict[str, frozenset[str]] = field(init=False, repr=False)
+    _exclude: dict[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         keys = _keys_of(self.model, self.naming)
@@ -123,6 +164,8 @@ class ModelFormat:
                 nested[key] = _keys_of(inner, self.naming)
         object.__setattr__(self, "_keys", keys)
         object.__setattr__(self, "_nested", nested)
+        national = self.naming == "national"
+        object.__setattr__(self, "_exclude", _sdk_only(self.model) if national else {})
 
     def _options(self) -> dict[str, Any]:
         if self.naming == "national":
@@ -171,7 +214,12 @@ class ModelFormat:
 
     def dump(self, model: SdkModel) -> dict[str, Any]:
         inner = self.unwrap(model) if self.unwrap else model
-        return inner.model_dump(mode="json", by_alias=self.naming == "national", exclude_none=True)
+        return inner.model_dump(
+            mode="json",
+            by_alias=self.naming == "national",
+            exclude_none=True,
+            exclude=self._exclude or None,
+        )
 
 
 def _list_of(model: SdkModel) -> SdkModel:

@@ -50,7 +50,8 @@ class Record:
 class Rejected:
     """A record that could not be accepted, with every reason; nothing is silently lost.
 
-    Reasons never quote input values: personal data stays out of error output.
+    Reasons never quote the offending input: personal data stays out of error output. The
+    invariant checks quote the amounts they compared, which are not personal data.
     """
 
     id: str | None

@@ -64,7 +64,7 @@ class ChargeLine(SdkModel):
     memo: str | None = wire("memo", "备注", None, max_length=500)
     # The bureau's answer per line (2301 output).
     price_ceiling: Money | None = wire("pric_uplmt_amt", "定价上限金额", None)
-    selfpay_ratio: Ratio | None = wire("selfpay_prop", "自付比例", None, le=1)
+    selfpay_ratio: Ratio | None = wire("selfpay_prop", "自付比例", None)
     full_ownpay_amount: SignedMoney | None = wire("fulamt_ownpay_amt", "全自费金额", None)
     over_limit_amount: SignedMoney | None = wire("overlmt_amt", "超限价金额", None)
     pre_selfpay_amount: SignedMoney | None = wire("preselfpay_amt", "先行自付金额", None)

@@ -182,7 +182,9 @@ class Diagnosis(SdkModel):
     """An inpatient diagnosis (``diseinfo``, 住院诊断信息)."""
 
     type: DiagnosisType = wire("diag_type", "诊断类别")
-    code: str = wire("diag_code", "诊断代码", max_length=40)
+    code: str = wire(
+        "diag_code", "诊断代码 (ICD-10 西医 / GB/T 15657 中医, by type)", max_length=40
+    )
     name: str | None = wire("diag_name", "诊断名称", None)
     principal: Flag = wire("maindiag_flag", "主诊断标志")
     admission_condition: AdmissionCondition | None = wire("adm_cond_type", "入院病情", None)

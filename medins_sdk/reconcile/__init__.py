@@ -36,7 +36,10 @@ class ClearingCategory:
 class StatementReader(Protocol):
     """Reads a bureau statement (对账单) into the settlements it lists."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Unique name the registry selects it by."""
+        ...
 
     def read(self, path: Path) -> Iterator[SettlementInfo]:
         """Every settlement of the statement, in file order."""
