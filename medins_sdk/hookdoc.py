@@ -19,7 +19,9 @@ from typing import Any
 from medins_sdk import hookspecs
 
 _SECTION = re.compile(r"^# -- (?P<title>.+?) -+\s*$")
-_FIELD = re.compile(r"^:(?P<kind>param|return|returns|raises?)(?: (?P<name>[\w*]+))?:\s*(?P<text>.*)$")
+_FIELD = re.compile(
+    r"^:(?P<kind>param|return|returns|raises?)(?: (?P<name>[\w*]+))?:\s*(?P<text>.*)$"
+)
 _DIRECTIVE = re.compile(r"^\.\. (?P<name>[\w-]+):: *(?P<arg>.*)$")
 _DIRECTIVES = {
     "versionadded": "Added in version {}.",

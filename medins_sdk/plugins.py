@@ -328,8 +328,12 @@ def _describe(plugin: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _entry_point_order(ep: EntryPoint) -> tuple[str, str]:
-    return (ep.dist.name if ep.dist else "", ep.name)
+def _distribution(ep: EntryPoint) -> tuple[str, str]:
+    """Name and version of the distribution declaring ``ep`` (empty when its metadata lacks
+    them: one sloppy ``METADATA`` file must not stop the others from loading)."""
+    if ep.dist is None:
+        return "", ""
+    return ep.dist.name or "", ep.dist.version or ""
 
 
 def _error(exc: BaseException) -> str:
@@ -397,8 +401,7 @@ class PluginManager:
         self.autoload = not _env_flag(AUTOLOAD_ENV) if autoload is None else autoload
         self.strict = _env_flag(STRICT_ENV) if strict is None else strict
         if allow is None:
-            allow = [name for name in os.environ.get(ALLOW_ENV, "").split(",") if name.strip()]
-            allow = allow or None
+            allow = [n for n in os.environ.get(ALLOW_ENV, "").split(",") if n.strip()] or None
         self.allow = None if allow is None else frozenset(map(_normalise, allow))
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
@@ -414,11 +417,9 @@ class PluginManager:
         self._load_entry_points()
 
     def _load_entry_points(self) -> None:
-        for ep in sorted(entry_points(group=hookspecs.PROJECT), key=_entry_point_order):
-            dist = ep.dist
-            info = PluginInfo(
-                ep.name, dist.name if dist else "", dist.version if dist else "", ep.value
-            )
+        found = entry_points(group=hookspecs.PROJECT)
+        for ep in sorted(found, key=lambda ep: (_distribution(ep)[0], ep.name)):
+            info = PluginInfo(ep.name, *_distribution(ep), ep.value)
             if not self.autoload:
                 info.status = "disabled"
             elif not self._allowed(info):
@@ -493,7 +494,7 @@ class PluginManager:
         infos: list[PluginInfo] = []
         for record in self._records:
             # Work on a copy: a rebuild after `register` starts again from the load result.
-            info = replace(record.info, errors=list(record.info.errors))
+            info = replace(record.info, registers={}, errors=list(record.info.errors))
             infos.append(info)
             if record.plugin_id is not None:
                 self._register_plugin(registry, info, hooks[record.plugin_id])

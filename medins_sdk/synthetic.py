@@ -31,6 +31,10 @@ from medins_sdk.models import (
     ChargeLine,
     Diagnosis,
     Encounter,
+    FrontPage,
+    FrontPageBase,
+    FrontPageDiagnosis,
+    FrontPageOperation,
     FundDetail,
     FundPayment,
     Operation,
@@ -269,6 +273,91 @@ def settlement(rng: Random, settlement_list: SettlementList, total: Decimal) -> 
     )
 
 
+@cache
+def _clinical_of(system: icd.System) -> dict[str, str]:
+    """Insurance code → a clinical code the crosswalk maps to it (itself when it maps to itself)."""
+    crosswalk = icd.icd10_crosswalk() if system == "icd10" else icd.icd9_crosswalk()
+    back: dict[str, str] = {}
+    for clinical in crosswalk:
+        for insurance in crosswalk.map(clinical):
+            if insurance == clinical:
+                back[insurance] = clinical
+            else:
+                back.setdefault(insurance, clinical)
+    return back
+
+
+def _clinical(system: icd.System, code: str) -> tuple[str, str]:
+    """The clinical-edition code (and name) a hospital record would carry for ``code``."""
+    clinical = _clinical_of(system).get(code, code)
+    table = icd.icd10_clinical() if system == "icd10" else icd.icd9_clinical()
+    return clinical, table.name_of(clinical) or ""
+
+
+def front_page(rng: Random, settlement_list: SettlementList) -> FrontPage:
+    """The front page (4401) the settlement list was coded from, in the clinical editions.
+
+    Each insurance code is read back through the clinical → insurance crosswalk, so the
+    front page's codes crosswalk to the list's codes (where the crosswalk has the code at all).
+    """
+    info = settlement_list.info
+    assert info.admission_time is not None
+    assert info.discharge_time is not None
+    diagnoses = []
+    for diagnosis in settlement_list.diagnoses:
+        if diagnosis.type is DiagnosisType.WESTERN:
+            code, name = _clinical("icd10", diagnosis.code)
+            diagnoses.append(
+                FrontPageDiagnosis(
+                    diagnosis_type="1" if diagnosis.is_principal else "2",
+                    principal=diagnosis.principal,
+                    code=code,
+                    name=name,
+                    admission_condition=diagnosis.admission_condition,
+                )
+            )
+    operations = []
+    for serial, operation in enumerate(settlement_list.operations, start=1):
+        code, name = _clinical("icd9cm3", operation.code)
+        operations.append(
+            FrontPageOperation(
+                date=operation.date,
+                name=name,
+                code=code,
+                serial=str(serial),
+                level=rng.choice("1234"),
+                surgeon_name=operation.surgeon_name,
+                healing_grade=rng.choice(("11", "12", "21")),
+                anaesthesia_method=operation.anaesthesia_way,
+                principal=Flag.YES if operation.is_principal else Flag.NO,
+            )
+        )
+    base = FrontPageBase(
+        visit_id=info.visit_id,
+        person_no=info.person_no,
+        admission_count=rng.randint(1, 5),
+        inpatient_no=f"ZY{rng.randint(10**7, 10**8 - 1)}",
+        record_no=info.record_no or info.setl_id,
+        person_name=info.person_name,
+        gender=info.gender,
+        birth_date=info.birth_date,
+        age=None if info.age is None else Decimal(info.age),
+        cert_no=info.cert_no,
+        marital_status=rng.choice(("10", "20", "90")),
+        admission_route=rng.choice(("1", "2", "3")),
+        admission_dept=info.admission_dept,
+        admission_time=info.admission_time,
+        discharge_time=info.discharge_time,
+        discharge_dept=info.discharge_dept,
+        length_of_stay=info.length_of_stay,
+        discharge_way=info.discharge_way,
+        attending_doctor_name=info.attending_doctor_name,
+        total_cost=settlement_list.charge_items_total,
+        institution_code=info.institution_code,
+    )
+    return FrontPage(base=base, diagnoses=diagnoses, operations=operations)
+
+
 def encounter(
     rng: Random,
     *,
@@ -277,8 +366,13 @@ def encounter(
     diagnoses: int | None = None,
     operations: int | None = None,
     with_settlement: bool = True,
+    with_front_page: bool = False,
 ) -> Encounter:
-    """One complete inpatient encounter whose totals all agree."""
+    """One complete inpatient encounter whose totals all agree.
+
+    The front page is drawn last, so asking for it leaves the rest of the encounter as
+    the same seed gives without it.
+    """
     dept = rng.choice(DEPARTMENTS)
     sl = settlement_list(
         rng, index=index, department=dept, diagnoses=diagnoses, operations=operations
@@ -289,10 +383,13 @@ def encounter(
     items = charge_table(charges)
     payments = [FundPayment(fund_type="310100", amount=answer.info.fund_total)] if answer else []
     full_list = sl.model_copy(update={"charge_items": items, "payments": payments})
+    checked_list = SettlementList.model_validate(full_list.model_dump())
+    group = f"{dept.name}{rng.randint(1, 3)}组"
     return Encounter(
         id=sl.info.setl_id,
-        settlement_list=SettlementList.model_validate(full_list.model_dump()),
+        settlement_list=checked_list,
         charges=charges,
         settlement=answer,
-        medical_group=f"{dept.name}{rng.randint(1, 3)}组",
+        front_page=front_page(rng, checked_list) if with_front_page else None,
+        medical_group=group,
     )
