@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from medins_plugin_example_per_diem import __version__, plugin
 from medins_plugin_example_per_diem.pricing import (
-    PackError,
     PerDiemPricer,
     RatePack,
     load_pack,
@@ -23,6 +22,7 @@ from medins_plugin_example_per_diem.pricing import (
 )
 
 from medins_sdk import synthetic
+from medins_sdk.packs import PackError
 from medins_sdk.models import Encounter
 from medins_sdk.plugins import PluginManager
 from medins_sdk.schemes import UnpricableError

@@ -9,49 +9,20 @@ instead of pricing with unreviewed numbers.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
 from medins_sdk.models import Encounter, GroupResult, PriceResult, SettlementListInfo
 from medins_sdk.money import to_cents
+from medins_sdk.packs import PackError, PackManifest
+from medins_sdk.packs import load_pack as load_rule_pack
 from medins_sdk.schemes import PaymentScheme, UnpricableError, encounter_cost
 
-MANIFEST = "manifest.json"
 RATES = "daily_rates.csv"
 RATE_COLUMNS = ["dept_prefix", "daily_rate", "note"]
-
-
-class PackError(ValueError):
-    """The rate pack is damaged or inconsistent; the message names the file at fault."""
-
-
-@dataclass(frozen=True, slots=True)
-class PackFile:
-    """A data file of the pack, as the manifest lists it."""
-
-    path: str
-    sha256: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """The pack's ``manifest.json``: which scheme, which version, where the numbers come from."""
-
-    scheme: str
-    region: str | None
-    version: str
-    title: str
-    effective_from: date
-    source: str
-    licence: str
-    files: tuple[PackFile, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +39,7 @@ class DailyRate:
 class RatePack:
     """A loaded, verified pack."""
 
-    manifest: Manifest
+    manifest: PackManifest
     rates: tuple[DailyRate, ...]
 
     def rate_for(self, department: str | None) -> DailyRate:
@@ -78,28 +49,6 @@ class RatePack:
             (rate for rate in self.rates if code.startswith(rate.dept_prefix)),
             key=lambda rate: len(rate.dept_prefix),
         )
-
-
-def _parse_manifest(raw: bytes) -> Manifest:
-    try:
-        data = json.loads(raw)
-        return Manifest(
-            scheme=data["scheme"],
-            region=data["region"],
-            version=data["version"],
-            title=data["title"],
-            effective_from=date.fromisoformat(data["effective_from"]),
-            source=data["source"],
-            licence=data["licence"],
-            files=tuple(
-                PackFile(entry["path"], entry["sha256"], entry["description"])
-                for entry in data["files"]
-            ),
-        )
-    except KeyError as exc:
-        raise PackError(f"{MANIFEST} lacks the field {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise PackError(f"{MANIFEST} is not a valid pack manifest: {exc}") from None
 
 
 def _parse_rates(text: str) -> tuple[DailyRate, ...]:
@@ -130,24 +79,11 @@ def _parse_rates(text: str) -> tuple[DailyRate, ...]:
 def load_pack(root: Traversable | None = None) -> RatePack:
     """Load and verify the pack in ``root`` (default: the pack shipped with this plugin).
 
-    Every file the manifest lists must match its sha256; the rates are parsed from the very
-    bytes that were verified.
+    ``medins_sdk.packs`` checks every file against its sha256 in the manifest; the rates are
+    parsed from the very bytes that were verified.
     """
-    pack = root if root is not None else files(__package__ or __name__) / "pack"
-    manifest = _parse_manifest((pack / MANIFEST).read_bytes())
-    verified: dict[str, bytes] = {}
-    for entry in manifest.files:
-        data = (pack / entry.path).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != entry.sha256:
-            raise PackError(
-                f"pack file {entry.path}: sha256 {digest} does not match {entry.sha256} in "
-                f"{MANIFEST}; the file was changed after the manifest was written"
-            )
-        verified[entry.path] = data
-    if RATES not in verified:
-        raise PackError(f"{MANIFEST} does not list {RATES}, so its rates cannot be verified")
-    return RatePack(manifest, _parse_rates(verified[RATES].decode("utf-8-sig")))
+    pack = load_rule_pack(root if root is not None else files(__package__ or __name__) / "pack")
+    return RatePack(pack.manifest, _parse_rates(pack.text(RATES)))
 
 
 def stay_days(info: SettlementListInfo) -> int:
@@ -203,7 +139,7 @@ class PerDiemPricer:
         )
 
 
-def per_diem_scheme(manifest: Manifest) -> PaymentScheme:
+def per_diem_scheme(manifest: PackManifest) -> PaymentScheme:
     """The scheme the pack describes, priced by :class:`PerDiemPricer`."""
     return PaymentScheme(
         name=manifest.scheme,
@@ -211,5 +147,6 @@ def per_diem_scheme(manifest: Manifest) -> PaymentScheme:
         pricer=PerDiemPricer.name,
         region=manifest.region,
         effective_from=manifest.effective_from,
+        effective_to=manifest.effective_to,
         source=f"{manifest.source} (pack {manifest.version}, licence {manifest.licence})",
     )

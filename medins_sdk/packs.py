@@ -1,0 +1,132 @@
+"""Rule packs: versioned directories of rule data with a checksummed manifest.
+
+Grouping tables, weights, scores, rates, thresholds and audit knowledge are data, not code
+(DESIGN: "rule data, not rule code"). A pack is a directory holding ``manifest.json`` and the
+files it lists; the manifest says which scheme and region the pack serves, its version and
+effective dates, and the source and licence of each file, with each file's sha256 so that a
+pack edited after review fails to load instead of paying with unreviewed numbers. A number
+that has no primary source is a ``parameter`` whose ``source`` says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from medins_sdk.codes import patterns
+
+MANIFEST = "manifest.json"
+
+
+class PackError(ValueError):
+    """A pack that cannot be trusted: damaged, inconsistent or incomplete; names the file."""
+
+
+class _ManifestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PackFile(_ManifestModel):
+    """A data file of the pack."""
+
+    path: str = Field(min_length=1, description="path inside the pack directory")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex digest of the file's bytes")
+    description: str = Field(description="what the file holds")
+    source: str | None = Field(None, description="where the data comes from (default: the pack's)")
+    licence: str | None = Field(None, description="the data's licence (default: the pack's)")
+
+
+class PackParameter(_ManifestModel):
+    """A single number of the scheme (a threshold, a rate) with where it comes from."""
+
+    name: str = Field(min_length=1)
+    value: str = Field(description="the value as written (decimal numbers as exact strings)")
+    unit: str = ""
+    description: str = ""
+    source: str | None = Field(
+        None, description="primary source; None means no source is at hand: configurable"
+    )
+
+
+class PackManifest(_ManifestModel):
+    """``manifest.json``: what the pack is, where its data comes from, and checksums."""
+
+    scheme: str = Field(min_length=1, description="scheme (or knowledge base) the pack serves")
+    region: str | None = Field(None, pattern=patterns.REGION, description="admdvs, or None")
+    version: str = Field(min_length=1)
+    title: str
+    effective_from: date
+    effective_to: date | None = None
+    source: str = Field(description="where the pack's rules come from")
+    licence: str
+    files: list[PackFile] = Field(default_factory=list)
+    parameters: list[PackParameter] = Field(default_factory=list)
+
+    def parameter(self, name: str) -> PackParameter:
+        """The parameter called ``name``, or :class:`PackError` naming the pack."""
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        raise PackError(f"pack {self.scheme} {self.version} has no parameter {name!r}")
+
+
+class RulePack:
+    """A loaded pack whose every listed file matched its checksum.
+
+    Files are read once, verified, and served from those very bytes, so nothing can change
+    between the check and the use.
+    """
+
+    def __init__(self, manifest: PackManifest, contents: dict[str, bytes]) -> None:
+        self.manifest = manifest
+        self._contents = contents
+
+    def data(self, path: str) -> bytes:
+        """The verified bytes of ``path``; :class:`PackError` if the manifest does not list it."""
+        try:
+            return self._contents[path]
+        except KeyError:
+            raise PackError(
+                f"{MANIFEST} of {self.manifest.scheme} does not list {path}, so it cannot be "
+                "verified"
+            ) from None
+
+    def text(self, path: str) -> str:
+        """The verified file as text (UTF-8, a byte-order mark tolerated)."""
+        return self.data(path).decode("utf-8-sig")
+
+
+def sha256_hex(data: bytes) -> str:
+    """The checksum a manifest records for ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_pack(root: Traversable | Path) -> RulePack:
+    """Load the pack in ``root`` and verify every file the manifest lists."""
+    try:
+        manifest = PackManifest.model_validate_json((root / MANIFEST).read_bytes())
+    except FileNotFoundError:
+        raise PackError(f"no {MANIFEST} in {root}") from None
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors(include_url=False)
+        )
+        raise PackError(f"{MANIFEST} is not a valid pack manifest: {problems}") from None
+    contents: dict[str, bytes] = {}
+    for entry in manifest.files:
+        try:
+            data = (root / entry.path).read_bytes()
+        except FileNotFoundError:
+            raise PackError(f"pack file {entry.path} listed in {MANIFEST} is missing") from None
+        digest = sha256_hex(data)
+        if digest != entry.sha256:
+            raise PackError(
+                f"pack file {entry.path}: sha256 {digest} does not match {entry.sha256} in "
+                f"{MANIFEST}; the file was changed after the manifest was written"
+            )
+        contents[entry.path] = data
+    return RulePack(manifest, contents)
