@@ -10,7 +10,7 @@ import pytest
 
 from medins_sdk.packs import PackError, load_pack, sha256_hex
 
-RATES = "code,rate\nA,10.00\n".encode()
+RATES = b"code,rate\nA,10.00\n"
 
 
 def write_pack(root: Path, **changes: Any) -> Path:
@@ -39,7 +39,7 @@ def test_a_valid_pack_loads_and_serves_verified_bytes(tmp_path: Path) -> None:
     assert pack.manifest.parameter("high_outlier_ratio").source is None
     with pytest.raises(PackError, match="no parameter 'missing'"):
         pack.manifest.parameter("missing")
-    with pytest.raises(PackError, match="does not list other.csv"):
+    with pytest.raises(PackError, match=r"does not list other\.csv"):
         pack.data("other.csv")
 
 
@@ -53,11 +53,11 @@ def test_an_edited_file_fails_to_load(tmp_path: Path) -> None:
 def test_missing_file_and_bad_manifest_are_named(tmp_path: Path) -> None:
     root = write_pack(tmp_path / "pack")
     (root / "rates.csv").unlink()
-    with pytest.raises(PackError, match="rates.csv listed in manifest.json is missing"):
+    with pytest.raises(PackError, match=r"rates\.csv listed in manifest\.json is missing"):
         load_pack(root)
     bad = write_pack(tmp_path / "bad", region="Beijing", unexpected=1)
     with pytest.raises(PackError, match="region") as error:
         load_pack(bad)
     assert "unexpected" in str(error.value)
-    with pytest.raises(PackError, match="no manifest.json"):
+    with pytest.raises(PackError, match=r"no manifest\.json"):
         load_pack(tmp_path)
