@@ -100,9 +100,9 @@ def defect_lines() -> list[str]:
     return lines
 
 
-def main() -> None:
-    (HERE / "encounters.jsonl").write_text("\n".join(valid_lines()) + "\n", encoding="utf-8")
-    (HERE / "mixed-defects.jsonl").write_text("\n".join(defect_lines()) + "\n", encoding="utf-8")
+def main(out: Path = HERE) -> None:
+    (out / "encounters.jsonl").write_text("\n".join(valid_lines()) + "\n", encoding="utf-8")
+    (out / "mixed-defects.jsonl").write_text("\n".join(defect_lines()) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

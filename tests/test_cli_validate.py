@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,18 +19,27 @@ ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "samples"
 
 
-def _planted() -> list[tuple[str, object, str]]:
-    """The defects samples/generate.py planted in mixed-defects.jsonl, in file order."""
+def _generator() -> Any:
+    """samples/generate.py, the script that writes the bundled samples."""
     spec = importlib.util.spec_from_file_location("sample_generator", SAMPLES / "generate.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    planted: list[tuple[str, object, str]] = module.PLANTED
-    return planted
+    return module
 
 
-PLANTED = _planted()
+GENERATOR = _generator()
+PLANTED: list[tuple[str, object, str]] = GENERATOR.PLANTED
+"""The defects planted in mixed-defects.jsonl, in file order: (path, defect, reason words)."""
+
+
+def test_bundled_samples_are_up_to_date(tmp_path: Path) -> None:
+    GENERATOR.main(tmp_path)
+    for name in ("encounters.jsonl", "mixed-defects.jsonl"):
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), (
+            f"samples/{name} is stale: run python samples/generate.py"
+        )
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -1,16 +1,18 @@
 """The conformance kit, run on the core's itemised scheme and on schemes broken on purpose.
 
-The broken schemes show the kit can fail: each breaks one invariant the kit promises to check.
+The broken schemes show that each check of the kit can fail: every one breaks one invariant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from random import Random
 
 import pytest
 
+from medins_sdk import synthetic
 from medins_sdk.hookspecs import hookimpl
 from medins_sdk.models import Encounter, GroupResult, PriceResult
 from medins_sdk.plugins import PluginManager
@@ -41,8 +43,8 @@ class DriftingPricer:
 
 
 @dataclass(frozen=True)
-class ChargesOnlyPricer:
-    """Counts the lines as the cost but forgets refund lines … and the last line."""
+class ShortPricer:
+    """Forgets the last charge line: its total cost is not the encounter's."""
 
     name: str = "short"
 
@@ -50,19 +52,20 @@ class ChargesOnlyPricer:
         self, encounter: Encounter, grouping: GroupResult | None, scheme: PaymentScheme
     ) -> PriceResult:
         cost = sum((line.amount for line in encounter.charges[:-1]), Decimal("0.00"))
+        zero = Decimal("0.00")
         return PriceResult(
             id=encounter.id,
             scheme=scheme.name,
             total_cost=cost,
             payment=cost,
-            balance=0,
+            balance=zero,
             method="itemised",
         )
 
 
 @dataclass(frozen=True)
 class PickyGrouper:
-    """Gives up (raises) on cases with many diagnoses instead of an ungroupable result."""
+    """Raises on cases with many diagnoses instead of answering ``ungroupable``."""
 
     name: str = "picky"
 
@@ -83,15 +86,15 @@ class BrokenPlugin:
 
     @hookimpl
     def medins_register_pricers(self) -> Iterable[Pricer]:
-        return [DriftingPricer(), ChargesOnlyPricer()]
+        return [DriftingPricer(), ShortPricer()]
 
     @hookimpl
     def medins_register_groupers(self) -> Iterable[Grouper]:
         return [PickyGrouper()]
 
 
-class Broken(SchemeConformance):
-    """Not collected (no ``Test`` prefix): each test below runs one of its checks by hand."""
+class BrokenKit(SchemeConformance):
+    """Not collected (no ``Test`` prefix): the tests below run its checks by hand."""
 
     def plugin_manager(self) -> PluginManager:
         manager = PluginManager(autoload=False, strict=True)
@@ -99,22 +102,39 @@ class Broken(SchemeConformance):
         return manager
 
 
-def broken(name: str) -> Broken:
-    kit = Broken()
-    kit.scheme = name
-    return kit
+class Drifting(BrokenKit):
+    scheme = "drifting"
 
 
-def test_kit_catches_nondeterministic_pricing() -> None:
-    with pytest.raises(AssertionError):
-        broken("drifting").test_pricing_is_deterministic()
+class Short(BrokenKit):
+    scheme = "short"
 
 
-def test_kit_catches_a_price_that_is_not_the_encounters_cost() -> None:
-    with pytest.raises(AssertionError):
-        broken("short").test_every_encounter_is_priced_exactly()
+class Picky(BrokenKit):
+    scheme = "picky"
 
 
-def test_kit_catches_grouping_that_is_not_total() -> None:
-    with pytest.raises(LookupError):
-        broken("picky").test_grouping_is_total()
+CASE = synthetic.encounter(Random(7), lines=5, diagnoses=6)
+
+
+@pytest.mark.parametrize(
+    ("kit", "check", "error"),
+    [
+        (Drifting, SchemeConformance.check_pricing_deterministic, AssertionError),
+        (Short, SchemeConformance.check_price, AssertionError),
+        (Picky, SchemeConformance.check_grouping, LookupError),
+    ],
+)
+def test_each_check_fails_on_a_scheme_that_breaks_it(
+    kit: type[BrokenKit],
+    check: Callable[[SchemeConformance, Encounter], object],
+    error: type[Exception],
+) -> None:
+    with pytest.raises(error):
+        check(kit(), CASE)
+
+
+def test_checks_pass_on_the_same_case_for_a_sound_scheme() -> None:
+    kit = TestItemised()
+    assert kit.check_price(CASE).payment == CASE.total_cost
+    kit.check_pricing_deterministic(CASE)

@@ -106,12 +106,11 @@ def test_canonical_json_round_trip(name: str, data: st.DataObject) -> None:
 def test_national_json_round_trip(name: str, data: st.DataObject) -> None:
     fmt = FORMATS[name]
     record = record_of(name, data.draw(WIRE[name]))
-    national = fmt.dump(record)
-    parsed = fmt.parse(national)
-    assert parsed == record
-    assert json.dumps(fmt.dump(parsed), ensure_ascii=False) == json.dumps(
-        national, ensure_ascii=False
-    )
+    national = json.dumps(fmt.dump(record), ensure_ascii=False)
+    parsed = fmt.parse(json.loads(national, parse_float=Decimal))
+    assert json.dumps(fmt.dump(parsed), ensure_ascii=False) == national
+    # National JSON leaves out SDK extensions (item_name …): after one trip, nothing changes.
+    assert fmt.parse(fmt.dump(parsed)) == parsed
 
 
 @pytest.mark.parametrize("name", [*MODELS, *NATIONAL])
@@ -181,6 +180,10 @@ def test_a_line_a_cent_off_breaks_the_totals(encounter: Encounter, data: st.Data
         assert "Σ charge lines" in error["msg"]
 
 
+PARTS = ["fund_total", "account_pay", "cash_pay"]
+"""The parts whose sum must be a settlement's total (``hospital_part`` where a region uses it)."""
+
+
 @pytest.mark.parametrize("naming", ["canonical", "national"])
 @given(settlement=settlements(), data=st.data())
 def test_settlement_parts_add_up_to_its_total(
@@ -198,25 +201,17 @@ def test_settlement_parts_add_up_to_its_total(
     assert raised.value.errors()[0]["type"] == "unbalanced_settlement"
 
 
-PARTS = ["fund_total", "account_pay", "cash_pay"]
-
-
 # -- money ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="money.py: coerce_numbers_to_str (SdkModel config) turns a float into a decimal "
-    "string that the string branch accepts, so 0.1 is taken instead of refused",
-)
 @given(st.floats(min_value=0, max_value=1e9, allow_nan=False))
 @example(0.1)
 def test_floats_are_refused_in_python_mode(value: float) -> None:
     with pytest.raises(ValidationError, match="never a float"):
         ChargeItemSummary.model_validate({"category": "01", "amount": value})
-    settlement = {"setl_id": "S", "visit_id": "M", "fund_total": 0, "account_pay": 0}
+    parts = {"setl_id": "S", "visit_id": "M", "fund_total": 0, "account_pay": 0}
     with pytest.raises(ValidationError, match="never a float") as raised:
-        SettlementInfo.model_validate({**settlement, "total": value, "cash_pay": value})
+        SettlementInfo.model_validate({**parts, "total": value, "cash_pay": value})
     assert error_paths(raised.value) == ["total", "cash_pay"]
 
 

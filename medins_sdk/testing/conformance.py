@@ -9,20 +9,23 @@ Subclass :class:`SchemeConformance` in a test module of the plugin and name the 
 
 pytest collects the subclass (its name starts with ``Test``) and runs every check below on
 generated encounters: each is priced, with a balance exact to the cent and no float in its
-JSON; grouping, if the scheme groups, is total; grouping and pricing are deterministic.
+JSON; grouping, if the scheme groups, is total; grouping and pricing are deterministic. The
+checks themselves (:meth:`SchemeConformance.check_price` …) also run on a single encounter,
+such as a regional case a plugin's own example tests cite.
 """
 
 from __future__ import annotations
 
 import json
 import unittest
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any, ClassVar, NoReturn
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medins_sdk.models import Encounter, GroupResult, PriceResult
+from medins_sdk.models import Encounter, GroupResult, PriceResult, SdkModel
 from medins_sdk.money import to_cents
 from medins_sdk.plugins import PluginManager, get_plugin_manager
 from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
@@ -78,25 +81,27 @@ class SchemeConformance:
         scheme = registry.scheme(self.scheme)
         return scheme, registry.grouper_for(scheme), registry.pricer_for(scheme)
 
-    def _grouper(self) -> Grouper:
-        grouper = self._parts[1]
-        if grouper is None:
-            raise unittest.SkipTest(f"scheme {self.scheme} does not group")
-        return grouper
+    def _group(self, encounter: Encounter) -> GroupResult | None:
+        scheme, grouper, _ = self._parts
+        return grouper.group(encounter, scheme) if grouper is not None else None
 
-    def _group(self, encounter: Encounter) -> GroupResult:
-        return self._grouper().group(encounter, self._parts[0])
+    def _grouping(self, encounter: Encounter) -> GroupResult:
+        """The grouping of ``encounter``; skips the calling check when the scheme does not group."""
+        result = self._group(encounter)
+        if result is None:
+            raise unittest.SkipTest(f"scheme {self.scheme} does not group")
+        return result
 
     def _price(self, encounter: Encounter) -> PriceResult:
-        scheme, grouper, pricer = self._parts
-        grouping = grouper.group(encounter, scheme) if grouper is not None else None
-        return pricer.price(encounter, grouping, scheme)
+        scheme, _, pricer = self._parts
+        return pricer.price(encounter, self._group(encounter), scheme)
 
-    @_SETTINGS
-    @given(data=st.data())
-    def test_every_encounter_is_priced_exactly(self, data: st.DataObject) -> None:
-        """Ids match, cost is the encounter's, balance = payment − cost, cents only, no floats."""
-        encounter = data.draw(self.encounter_strategy(), label="encounter")
+    def check_price(self, encounter: Encounter) -> PriceResult:
+        """Price ``encounter`` and assert what every price owes its reader.
+
+        The ids match, the cost is the encounter's, ``balance = payment − total_cost``, every
+        amount is in cents and the JSON holds no float. Usable on a plugin's own samples too.
+        """
         result = self._price(encounter)
         assert result.id == encounter.id
         assert result.scheme == self.scheme
@@ -106,13 +111,14 @@ class SchemeConformance:
             value = getattr(result, name)
             assert value is None or value == to_cents(value), f"{name} {value} is not in cents"
         loads_exact(result.model_dump_json())
+        return result
 
-    @_SETTINGS
-    @given(data=st.data())
-    def test_grouping_is_total(self, data: st.DataObject) -> None:
-        """Every encounter gets a group (grouped, ambiguous) or an explicit reason (ungroupable)."""
-        encounter = data.draw(self.encounter_strategy(), label="encounter")
-        result = self._group(encounter)
+    def check_grouping(self, encounter: Encounter) -> GroupResult:
+        """Group ``encounter`` and assert the result is total: a group, or a reason for none.
+
+        Raises :class:`unittest.SkipTest` when the scheme does not group.
+        """
+        result = self._grouping(encounter)
         assert result.id == encounter.id
         assert result.scheme == self.scheme
         if result.status == "ungroupable":
@@ -121,23 +127,47 @@ class SchemeConformance:
         else:
             assert result.group
         loads_exact(result.model_dump_json())
+        return result
+
+    @staticmethod
+    def _assert_repeatable(step: Callable[[Encounter], SdkModel], encounter: Encounter) -> None:
+        """Same JSON, byte for byte, asked twice and asked of a copy re-read from JSON."""
+        first = step(encounter).model_dump_json()
+        assert step(encounter).model_dump_json() == first
+        again = Encounter.model_validate_json(encounter.model_dump_json())
+        assert step(again).model_dump_json() == first
+
+    def check_grouping_deterministic(self, encounter: Encounter) -> None:
+        """Assert that grouping ``encounter`` always gives the same result (skip: no grouper)."""
+        self._assert_repeatable(self._grouping, encounter)
+
+    def check_pricing_deterministic(self, encounter: Encounter) -> None:
+        """Assert that pricing ``encounter`` always gives the same result."""
+        self._assert_repeatable(self._price, encounter)
+
+    def _encounter(self, data: st.DataObject) -> Encounter:
+        return data.draw(self.encounter_strategy(), label="encounter")
+
+    @_SETTINGS
+    @given(data=st.data())
+    def test_every_encounter_is_priced_exactly(self, data: st.DataObject) -> None:
+        """Every generated encounter gets a price that passes :meth:`check_price`."""
+        self.check_price(self._encounter(data))
+
+    @_SETTINGS
+    @given(data=st.data())
+    def test_grouping_is_total(self, data: st.DataObject) -> None:
+        """Every generated encounter gets a group or an explicit reason (:meth:`check_grouping`)."""
+        self.check_grouping(self._encounter(data))
 
     @_SETTINGS
     @given(data=st.data())
     def test_grouping_is_deterministic(self, data: st.DataObject) -> None:
-        """The same encounter, even re-read from its JSON, always gets the same grouping."""
-        encounter = data.draw(self.encounter_strategy(), label="encounter")
-        again = Encounter.model_validate_json(encounter.model_dump_json())
-        first = self._group(encounter).model_dump_json()
-        assert self._group(encounter).model_dump_json() == first
-        assert self._group(again).model_dump_json() == first
+        """Same case, same grouping JSON (:meth:`check_grouping_deterministic`)."""
+        self.check_grouping_deterministic(self._encounter(data))
 
     @_SETTINGS
     @given(data=st.data())
     def test_pricing_is_deterministic(self, data: st.DataObject) -> None:
-        """The same encounter, even re-read from its JSON, always gets the same price."""
-        encounter = data.draw(self.encounter_strategy(), label="encounter")
-        again = Encounter.model_validate_json(encounter.model_dump_json())
-        first = self._price(encounter).model_dump_json()
-        assert self._price(encounter).model_dump_json() == first
-        assert self._price(again).model_dump_json() == first
+        """Same case, same price JSON (:meth:`check_pricing_deterministic`)."""
+        self.check_pricing_deterministic(self._encounter(data))

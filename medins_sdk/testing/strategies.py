@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from types import UnionType
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, NaiveDatetime
 
 from medins_sdk import synthetic
+from medins_sdk.io.formats import ModelFormat
 from medins_sdk.io.records import render_path
 from medins_sdk.models import (
     ChargeBatch,
@@ -247,6 +249,17 @@ def findings(draw: st.DrawFn) -> Finding:
 
 # -- field-level defects --------------------------------------------------------------------
 
+
+@cache
+def _format(model: type[SdkModel], naming: Naming) -> ModelFormat:
+    return ModelFormat(f"testing-{naming}", "dumps for defects", "encounter", model, naming)
+
+
+def _dump(model: SdkModel, naming: Naming) -> dict[str, Any]:
+    """The model's JSON as the SDK writes it: national JSON holds national fields only."""
+    return _format(type(model), naming).dump(model)
+
+
 _MISSING = object()
 """Marks an edit that removes a key rather than setting it."""
 
@@ -367,9 +380,12 @@ def defective(
     an enum ``"ZZ"``, a date ``"2024-13-45"``, a length or bound one past its limit; or a
     required key is removed; or, in canonical naming, an unknown key
     (:data:`UNKNOWN_KEY`) is added to one object. Yields ``(json_object, expected_path)``.
+
+    National naming needs a model with a national form (settlement list, charges,
+    settlement, front page), dumped as the national formats write it: national fields only.
     """
     model = draw(models)
-    obj = model.model_dump(mode="json", by_alias=naming == "national", exclude_none=True)
+    obj = _dump(model, naming)
     edit = draw(st.sampled_from(list(_edits(type(model), obj, naming, ()))))
     return edit.apply(obj)
 
@@ -409,12 +425,12 @@ def semantic_defects(
     list_path: Path = ()
     settlement_path: Path = ()
     if naming == "canonical":
-        obj = encounter.model_dump(mode="json", exclude_none=True)
+        obj = _dump(encounter, naming)
         list_path, settlement_path = ("settlement_list",), ("settlement",)
     elif kind == "unbalanced_settlement":
-        obj = _settlement_of(encounter).model_dump(mode="json", by_alias=True, exclude_none=True)
+        obj = _dump(_settlement_of(encounter), naming)
     else:
-        obj = encounter.settlement_list.model_dump(mode="json", by_alias=True, exclude_none=True)
+        obj = _dump(encounter.settlement_list, naming)
 
     def key(model: type[BaseModel], name: str) -> str:
         return field_key(model, name, naming)

@@ -22,8 +22,8 @@ from medins_plugin_example_per_diem.pricing import (
 )
 
 from medins_sdk import synthetic
-from medins_sdk.packs import PackError
 from medins_sdk.models import Encounter
+from medins_sdk.packs import PackError
 from medins_sdk.plugins import PluginManager
 from medins_sdk.schemes import UnpricableError
 
