@@ -26,6 +26,7 @@ from medins_sdk.models import Encounter
 from medins_sdk.packs import PackError
 from medins_sdk.plugins import PluginManager
 from medins_sdk.schemes import UnpricableError
+from medins_sdk.testing import SchemeConformance
 
 DIST = "medins-plugin-example-per-diem"
 
@@ -197,3 +198,14 @@ def test_installed_distribution_is_discovered_through_its_entry_point() -> None:
     assert isinstance(
         manager.registry.pricer_for(manager.registry.scheme("example-per-diem")), PerDiemPricer
     )
+
+
+class TestPerDiemConformance(SchemeConformance):
+    """The core's conformance kit on this plugin, registered by hand so it runs uninstalled."""
+
+    scheme = "example-per-diem"
+
+    def plugin_manager(self) -> PluginManager:
+        manager = PluginManager(autoload=False)
+        manager.register(plugin, "example-per-diem", DIST, __version__)
+        return manager
