@@ -34,14 +34,18 @@ from medins_sdk.models import (
     FrontPage,
     FrontPageBase,
     FrontPageDiagnosis,
+    FrontPageIcuStay,
     FrontPageOperation,
     FundDetail,
     FundPayment,
+    IcuStay,
     Operation,
+    OutpatientDiagnosis,
     Settlement,
     SettlementInfo,
     SettlementList,
     SettlementListInfo,
+    Transfusion,
 )
 from medins_sdk.money import CENT
 
@@ -367,11 +371,13 @@ def encounter(
     operations: int | None = None,
     with_settlement: bool = True,
     with_front_page: bool = False,
+    with_rare_parts: bool = False,
 ) -> Encounter:
     """One complete inpatient encounter whose totals all agree.
 
-    The front page is drawn last, so asking for it leaves the rest of the encounter as
-    the same seed gives without it.
+    The front page, then the rare parts (ICU stays, transfusions, outpatient special-disease
+    diagnoses), are drawn last, so asking for them leaves the rest of the encounter as the
+    same seed gives without them.
     """
     dept = rng.choice(DEPARTMENTS)
     sl = settlement_list(
@@ -385,11 +391,50 @@ def encounter(
     full_list = sl.model_copy(update={"charge_items": items, "payments": payments})
     checked_list = SettlementList.model_validate(full_list.model_dump())
     group = f"{dept.name}{rng.randint(1, 3)}组"
+    page = front_page(rng, checked_list) if with_front_page else None
+    if with_rare_parts:
+        checked_list, page = rare_parts(rng, checked_list, page)
     return Encounter(
         id=sl.info.setl_id,
         settlement_list=checked_list,
         charges=charges,
         settlement=answer,
-        front_page=front_page(rng, checked_list) if with_front_page else None,
+        front_page=page,
         medical_group=group,
+    )
+
+
+def rare_parts(
+    rng: Random, settlement_list: SettlementList, page: FrontPage | None
+) -> tuple[SettlementList, FrontPage | None]:
+    """The same stay with an ICU stay, a transfusion and an outpatient special-disease
+    diagnosis: parts few cases have, so that tests see every model."""
+    info = settlement_list.info
+    assert info.admission_time is not None
+    assert info.discharge_time is not None
+    entered = info.admission_time + timedelta(hours=rng.randint(1, 12))
+    hours = rng.randint(1, 47)
+    left = min(entered + timedelta(hours=hours), info.discharge_time)
+    minutes = int((left - entered).total_seconds() // 60)
+    duration = f"{minutes // 1440}/{minutes % 1440 // 60}/{minutes % 60}"
+    code, name = _code(rng, "icd10", ("N18", "E11", "I10"))
+    richer = settlement_list.model_copy(
+        update={
+            "icu_stays": [
+                IcuStay(
+                    ward_type=rng.choice(("1", "2")), entered=entered, left=left, duration=duration
+                )
+            ],
+            "transfusions": [
+                Transfusion(category="红细胞", amount=Decimal(rng.randint(1, 8)), unit="U")
+            ],
+            "outpatient_diagnoses": [OutpatientDiagnosis(diagnosis_code=code, diagnosis_name=name)],
+        }
+    )
+    checked = SettlementList.model_validate(richer.model_dump())
+    if page is None:
+        return checked, None
+    icu = FrontPageIcuStay(icu_code="ICU1", entered=entered, left=left, nursing_days=1)
+    return checked, FrontPage.model_validate(
+        page.model_copy(update={"icu_stays": [icu]}).model_dump()
     )

@@ -107,13 +107,16 @@ def encounters(
     diagnoses: int | st.SearchStrategy[int] | None = None,
     with_settlement: bool | None = None,
     with_front_page: bool | None = None,
+    with_rare_parts: bool | None = None,
 ) -> Encounter:
     """Complete inpatient encounters whose totals agree: Σ lines = settlement = Σ iteminfo.
 
     ``lines`` and ``diagnoses`` fix or draw the counts (None: the generator's own mix, 5–60
     lines and 1–8 diagnoses). ``with_settlement`` and ``with_front_page`` add or leave out
-    those parts; None draws both cases. Ids are ``SETL`` and a drawn number, so ask for
-    ``st.lists(encounters(), unique_by=lambda e: e.id)`` when records must be distinct.
+    those parts, and ``with_rare_parts`` adds an ICU stay, a transfusion and an outpatient
+    special-disease diagnosis; None draws both cases. Ids are ``SETL`` and a drawn number,
+    so ask for ``st.lists(encounters(), unique_by=lambda e: e.id)`` when records must be
+    distinct.
     """
     rng = draw(_RANDOMS)
     return synthetic.encounter(
@@ -123,6 +126,7 @@ def encounters(
         diagnoses=_resolve(draw, diagnoses),
         with_settlement=draw(st.booleans()) if with_settlement is None else with_settlement,
         with_front_page=draw(st.booleans()) if with_front_page is None else with_front_page,
+        with_rare_parts=draw(st.booleans()) if with_rare_parts is None else with_rare_parts,
     )
 
 
