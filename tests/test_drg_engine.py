@@ -1,0 +1,499 @@
+"""The DRG engine against the compiled CHS-DRG 1.1 and Beijing 2022 packs.
+
+Cases are built from the packs' own code lists, so every ADRG of both schemes is exercised
+without hand-written fixtures; the worked examples name their codes and the rule they come from.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from medins_sdk import synthetic
+from medins_sdk.codes import DiagnosisType, Flag, Gender, OperationType, icd10_insurance
+from medins_sdk.grouping import DrgGrouper, DrgPack, compile_rules, write_pack
+from medins_sdk.grouping.drg import AdrgRule
+from medins_sdk.models import Encounter, GroupResult
+from medins_sdk.models.settlement_list import Diagnosis, Operation
+from medins_sdk.schemes import PaymentScheme
+from medins_sdk.testing import encounters
+
+RULES = Path(__file__).parents[2] / "shared" / "data" / "opendrg" / "rules"
+SCHEMES = ("CHS_DRG_11_BJ", "CHS_DRG_11")
+SIMPLE_ROLES = frozenset(
+    {"principal_diagnosis", "principal_procedure", "any_procedure", "other_diagnosis"}
+)
+PRE_MDC = {"MDCA", "MDCP", "MDCY", "MDCZ"}
+
+_FP1 = "grouped FM2: 37.6101 is also in FM2's table, and FM2 comes first among non-OR ADRGs"
+_RA3 = "grouped RA1: C76.305 and 00.7000x001 are also RA1's, an earlier surgical ADRG"
+_RA4 = "grouped RA2: C76.305 and 01.1200 are also RA2's, an earlier surgical ADRG"
+EXPECTED_MISSES: dict[str, dict[str, str]] = {
+    "CHS_DRG_11_BJ": {
+        "FP1": _FP1,
+        "RA3": _RA3,
+        "RA4": _RA4,
+        "RD1": "grouped RA2: C45.706 and 32.2400x001 are also RA2's, an earlier surgical ADRG",
+    },
+    "CHS_DRG_11": {
+        "DE2": "grouped DE1: A18.200x002 and 28.0x00x002 are also DE1's, listed before DE2",
+        "FP1": _FP1,
+        "FR4": "grouped FR3: I20.808 is also in FR3's principal diagnoses, listed before FR4",
+        "JD1": "grouped JC1: A18.400x001 and 18.9x00x007 are also JC1's, listed before JD1",
+        "RA3": _RA3,
+        "RA4": _RA4,
+    },
+}
+"""ADRGs whose own first codes land elsewhere, with the reason: kept explicit so that a change
+in the engine or the packs that fixes or breaks one is noticed."""
+
+Tables = dict[str, dict[str, list[str]]]
+"""ADRG → table id → codes in pack order (the engine keeps sets; tests pick "the first")."""
+Built = tuple[DrgPack, DrgGrouper, PaymentScheme, Tables]
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """Both schemes compiled, written, loaded and wrapped in a grouper once per module."""
+    if not RULES.is_dir():
+        pytest.skip(f"the shared OpenDRG rule texts are not at {RULES}")
+    built: dict[str, Built] = {}
+    for name in SCHEMES:
+        out = tmp_path_factory.mktemp(name)
+        compiled = compile_rules(
+            RULES / name,
+            scheme=name,
+            region="110000",
+            version="2022",
+            effective_from=date(2022, 1, 1),
+            source_note="OpenDRG DRG_Rules",
+            licence="Apache-2.0",
+        )
+        write_pack(compiled, out)
+        pack = DrgPack.load(out)
+        scheme = PaymentScheme(name=name, title=name, pricer="itemised", grouper=name)
+        adrgs = json.loads((out / "adrg.json").read_text(encoding="utf-8"))
+        tables = {a["code"]: {t: v["codes"] for t, v in a["tables"].items()} for a in adrgs}
+        built[name] = (pack, DrgGrouper(name, pack), scheme, tables)
+    return built
+
+
+@pytest.fixture(scope="module")
+def beijing(engines: dict[str, Built]) -> Built:
+    return engines["CHS_DRG_11_BJ"]
+
+
+_TEMPLATE = synthetic.encounter(Random(7), lines=1, diagnoses=1, operations=0)
+
+
+def case(
+    principal: str | None,
+    others: tuple[str, ...] = (),
+    procedure: str | None = None,
+    procedures: tuple[str, ...] = (),
+    *,
+    gender: Gender = Gender.MALE,
+    age: int = 40,
+    days: int | None = None,
+    weight: int | None = None,
+    stay: int | None = 5,
+) -> Encounter:
+    """An encounter with exactly these codes; copies skip validation so that a case without a
+    principal diagnosis can be built (the minimal route to that ungroupable input)."""
+    diagnoses = [
+        Diagnosis(type=DiagnosisType.WESTERN, code=code, principal=Flag.NO) for code in others
+    ]
+    if principal is not None:
+        diagnoses.insert(
+            0, Diagnosis(type=DiagnosisType.WESTERN, code=principal, principal=Flag.YES)
+        )
+    operations = [Operation(type=OperationType.PRINCIPAL, code=procedure)] if procedure else []
+    operations += [Operation(type=OperationType.OTHER, code=code) for code in procedures]
+    listing = _TEMPLATE.settlement_list
+    info = listing.info.model_copy(
+        update={
+            "gender": gender,
+            "age": age,
+            "newborn_age_days": days,
+            "newborn_birth_weight": Decimal(weight) if weight is not None else None,
+            "length_of_stay": stay,
+        }
+    )
+    return _TEMPLATE.model_copy(
+        update={
+            "settlement_list": listing.model_copy(
+                update={"info": info, "diagnoses": diagnoses, "operations": operations}
+            )
+        }
+    )
+
+
+def group(built: Built, encounter: Encounter) -> GroupResult:
+    _pack, grouper, scheme, _tables = built
+    return grouper.group(encounter, scheme)
+
+
+def _first(ordered: list[str], accept: Any = None) -> str | None:
+    """The first code of a table, in pack order, that the insurance edition has and ``accept``
+    takes (Beijing lists one diagnosis the edition lacks)."""
+    edition = icd10_insurance()
+    for code in ordered:
+        if (code[0].isdigit() or code in edition) and (accept is None or accept(code)):
+            return code
+    return None
+
+
+def _principal_for(pack: DrgPack, mdc: str) -> tuple[str, tuple[str, ...]]:
+    """A principal diagnosis (and other diagnoses) that puts a case without one into ``mdc``."""
+    if mdc == "MDCA":
+        return "I10.x00", ()
+    if mdc == "MDCZ":
+        regions = pack.regions_of
+        first = _first(sorted(regions))
+        assert first is not None
+        second = _first(sorted(regions), lambda c: regions[c].isdisjoint(regions[first]))
+        assert second is not None
+        return first, (second,)
+    if mdc in PRE_MDC:
+        code = _first(sorted(pack.mdc_codes[mdc]))
+    else:
+        code = _first(sorted(pack.mdc_codes[mdc]), lambda c: pack.mdcs_of[c][0] == mdc)
+    assert code is not None, mdc
+    return code, ()
+
+
+def build_for(pack: DrgPack, adrg: AdrgRule, tables: dict[str, list[str]]) -> Encounter:
+    """A case from ``adrg``'s own first codes, following its first entry alternative: the first
+    term of each clause, the first code of each table."""
+    mdc = adrg.mdc
+    principal: str | None = None
+    others: list[str] = []
+    procedures: list[str] = []
+    procedure: str | None = None
+    for clause in adrg.entry[0]:
+        term = clause[0]
+        ordered = tables[str(term.table)]
+        if term.role == "principal_diagnosis":
+            in_mdc = None if mdc in PRE_MDC else (lambda c: pack.mdcs_of.get(c, ("",))[0] == mdc)
+            principal = _first(ordered, in_mdc)
+        elif term.role == "other_diagnosis":
+            others.append(ordered[0])
+        elif term.role == "principal_procedure":
+            procedure = ordered[0]
+        else:
+            procedures.append(ordered[0])
+    if principal is None:
+        principal, extra = _principal_for(pack, mdc)
+        others.extend(extra)
+    newborn = mdc == "MDCP"
+    weight = None
+    if adrg.birth_weight is not None:
+        weight = adrg.birth_weight.low if adrg.birth_weight.low is not None else 1000
+    days = adrg.age_days.low if adrg.age_days is not None and adrg.age_days.low else 0
+    return case(
+        principal,
+        tuple(others),
+        procedure,
+        tuple(procedures),
+        gender=Gender.FEMALE if mdc in ("MDCN", "MDCO") else Gender.MALE,
+        age=0 if newborn else 40,
+        days=days if newborn else None,
+        weight=weight,
+    )
+
+
+def _simple(adrg: AdrgRule) -> bool:
+    roles = {term.role for alt in adrg.entry for clause in alt for term in clause}
+    return bool(adrg.entry) and roles <= SIMPLE_ROLES
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_every_simple_adrg_takes_a_case_built_from_its_own_codes(
+    engines: dict[str, Built], name: str
+) -> None:
+    built = engines[name]
+    pack, tables = built[0], built[3]
+    misses: dict[str, str] = {}
+    simple = [a for a in pack.adrgs.values() if _simple(a)]
+    for adrg in simple:
+        result = group(built, build_for(pack, adrg, tables[adrg.code]))
+        if result.adrg != adrg.code:
+            misses[adrg.code] = f"{result.status} {result.adrg or result.group}"
+    assert len(simple) > 300
+    expected = {code: why.split(":")[0] for code, why in EXPECTED_MISSES[name].items()}
+    assert misses == expected
+
+
+def _codes(built: Built, adrg: str, prefix: str) -> str:
+    """The first code of ``adrg``'s tables starting with ``prefix``."""
+    return next(
+        code for table in built[3][adrg].values() for code in table if code.startswith(prefix)
+    )
+
+
+def test_caesarean_section_is_ob1(beijing: Built) -> None:
+    """Beijing OB19 剖宫产术 (REFERENCE §3: RW 0.53): O82 delivery by caesarean + 74.1x01."""
+    pack = beijing[0]
+    principal = min(c for c in pack.mdc_codes["MDCO"] if c.startswith("O82"))
+    result = group(
+        beijing, case(principal, (), _codes(beijing, "OB1", "74.1"), gender=Gender.FEMALE)
+    )
+    assert (result.status, result.mdc, result.adrg) == ("grouped", "MDCO", "OB1")
+    assert result.group is not None
+    assert result.group.startswith("OB1")
+    assert result.group_name is not None
+    assert "剖宫产" in result.group_name
+    assert result.weight is None
+
+
+def test_ureteroscopic_stone_removal_is_lc1(beijing: Built) -> None:
+    """Seed 004's LC19 输尿管手术: ureteral calculus N20.1 + ureteroscopic removal 56.0."""
+    pack = beijing[0]
+    principal = min(c for c in pack.mdc_codes["MDCL"] if c.startswith("N20.1"))
+    result = group(beijing, case(principal, (), _codes(beijing, "LC1", "56.0")))
+    assert (result.mdc, result.adrg, result.group) == ("MDCL", "LC1", "LC19")
+
+
+def test_kidney_transplant_is_pre_mdc_whatever_the_principal_diagnosis(beijing: Built) -> None:
+    """MDCA is checked first: a kidney transplant (55.69) on end-stage renal disease is AE1."""
+    result = group(beijing, case("N18.500", (), _codes(beijing, "AE1", "55.6")))
+    assert (result.mdc, result.adrg) == ("MDCA", "AE1")
+    assert result.trace[0].step == "pre-mdc"
+    assert result.trace[0].outcome == "matched"
+
+
+def test_ecmo_is_ah1(beijing: Built) -> None:
+    """Beijing AH1's second alternative: ECMO (39.65) alone."""
+    result = group(beijing, case("I21.000", (), "39.6500"))
+    assert (result.mdc, result.adrg) == ("MDCA", "AH1")
+
+
+@pytest.mark.parametrize(
+    ("weight", "adrg"), [(1200, "PS1"), (1500, "PS2"), (2499, "PS3"), (3200, "PS4")]
+)
+def test_premature_newborn_by_birth_weight(beijing: Built, weight: int, adrg: str) -> None:
+    """MDCP: a newborn with a prematurity diagnosis goes to PS1–PS4 by birth weight."""
+    principal = beijing[3]["PS1"]["list_1"][0]
+    result = group(beijing, case(principal, (), age=0, days=3, weight=weight))
+    assert (result.mdc, result.adrg) == ("MDCP", adrg)
+
+
+def test_newborn_without_birth_weight_is_ungroupable_not_guessed(beijing: Built) -> None:
+    principal = beijing[3]["PS1"]["list_1"][0]
+    result = group(beijing, case(principal, (), age=0, days=3))
+    assert result.status == "ungroupable"
+    assert result.reason is not None
+    assert "birth weight" in result.reason
+
+
+def test_adult_with_a_newborn_diagnosis_is_not_mdcp(beijing: Built) -> None:
+    principal = beijing[3]["PU1"]["list_1"][0]
+    result = group(beijing, case(principal))
+    assert result.mdc != "MDCP"
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_no_scheme_has_death_variants(engines: dict[str, Built], name: str) -> None:
+    """Neither scheme splits by 离院方式 死亡, so a death groups like a discharge (documented);
+    a pack that adds such names is reported as a load problem rather than ignored."""
+    pack = engines[name][0]
+    assert not any("死亡" in d.name for a in pack.adrgs.values() for d in a.drgs)
+    assert not any("not understood" in problem for problem in pack.problems)
+
+
+def test_age_split_under_seven(beijing: Built) -> None:
+    """Beijing CD1D/CD19: 除眼眶外的外眼手术, 小于等于6岁 or not (H02.000 睑内翻, MDCC)."""
+    procedure = _codes(beijing, "CD1", "")
+    child = group(beijing, case("H02.000", (), procedure, age=6))
+    adult = group(beijing, case("H02.000", (), procedure, age=7))
+    assert (child.group, adult.group) == ("CD1D", "CD19")
+
+
+@pytest.mark.parametrize(
+    ("stay", "drg"), [(0, "RE16"), (6, "RE16"), (7, "RE14"), (14, "RE14"), (15, "RE12")]
+)
+def test_length_of_stay_bands(beijing: Built, stay: int, drg: str) -> None:
+    """Beijing RE1 (chemotherapy: Z51.1 principal diagnosis and a chemotherapy procedure):
+    7天以内 / 7-14天 / 14天以上 read as < 7, 7–14, > 14; a stay of 0 days counts as 1."""
+    tables = beijing[3]["RE1"]
+    result = group(beijing, case(tables["list_1"][0], (), tables["list_2"][0], stay=stay))
+    assert result.group == drg
+
+
+def test_length_of_stay_split_needs_a_stay(beijing: Built) -> None:
+    tables = beijing[3]["RE1"]
+    result = group(beijing, case(tables["list_1"][0], (), tables["list_2"][0], stay=None))
+    assert result.status == "ungroupable"
+    assert result.reason is not None
+    assert "length of stay" in result.reason
+
+
+def _split(result: GroupResult) -> int:
+    assert result.group is not None
+    return int(result.group[3])
+
+
+def _mcc_for(pack: DrgPack, principal: str) -> str:
+    """The first MCC (in code order) that ``principal`` does not exclude."""
+    return next(
+        code
+        for code, (level, _table, excluded) in sorted(pack.complications.items())
+        if level == "mcc"
+        and principal not in excluded
+        and code in icd10_insurance()
+        and code not in pack.regions_of
+    )
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_an_unexcluded_mcc_never_lowers_severity(engines: dict[str, Built], name: str) -> None:
+    built = engines[name]
+    pack = built[0]
+    rng = Random(3)
+    compared = 0
+    for index in range(300):
+        encounter = synthetic.encounter(rng, index=index, lines=1, diagnoses=4, operations=2)
+        before = group(built, encounter)
+        if before.status != "grouped" or before.adrg is None:
+            continue
+        listing = encounter.settlement_list
+        principal = listing.principal_diagnosis
+        assert principal is not None
+        extra = Diagnosis(
+            type=DiagnosisType.WESTERN, code=_mcc_for(pack, principal.code), principal=Flag.NO
+        )
+        richer = encounter.model_copy(
+            update={
+                "settlement_list": listing.model_copy(
+                    update={"diagnoses": [*listing.diagnoses, extra]}
+                )
+            }
+        )
+        after = group(built, richer)
+        if after.adrg == before.adrg and before.group and before.group[3] in "135":
+            compared += 1
+            assert _split(after) <= _split(before), (before.group, after.group)
+            assert any(s.outcome == "counted MCC" for s in after.trace)
+    assert compared > 50
+
+
+def test_an_excluded_cc_does_not_count(beijing: Built) -> None:
+    """A real pair from cc_exclusions.json: the principal diagnosis is in the CC's table."""
+    pack = beijing[0]
+    edition = icd10_insurance()
+    for code, (level, table, excluded) in sorted(pack.complications.items()):
+        if level != "cc" or table is None or code not in edition:
+            continue
+        for principal in sorted(excluded):
+            alone = group(beijing, case(principal))
+            if alone.adrg is None or alone.group is None or not alone.group.endswith("5"):
+                continue
+            drgs = pack.adrgs[alone.adrg].drgs
+            if not any(d.split == "3" for d in drgs) or code in pack.regions_of:
+                continue
+            with_cc = group(beijing, case(principal, (code,)))
+            assert with_cc.group == alone.group
+            step = next(s for s in with_cc.trace if s.step == "cc")
+            assert (step.outcome, step.rule, step.codes) == ("excluded", table, [code])
+            other = next(
+                c
+                for c, (lv, _t, ex) in sorted(pack.complications.items())
+                if lv == "cc" and principal not in ex and c in edition and c not in pack.regions_of
+            )
+            counted = group(beijing, case(principal, (other,)))
+            assert counted.adrg == alone.adrg
+            assert _split(counted) == 3
+            return
+    pytest.fail("no excluded CC pair found in the pack")
+
+
+def test_no_principal_diagnosis_is_ungroupable(beijing: Built) -> None:
+    result = group(beijing, case(None, ("I10.x00",)))
+    assert result.status == "ungroupable"
+    assert result.group is None
+    assert result.reason is not None
+    assert "principal diagnosis" in result.reason
+
+
+def test_codes_outside_the_insurance_edition_are_named(beijing: Built) -> None:
+    unknown_diagnosis, unknown_procedure = "I10.x00x999", "99.9999"
+    assert unknown_diagnosis not in icd10_insurance()
+    result = group(beijing, case("I10.x00", (unknown_diagnosis,), unknown_procedure))
+    assert result.status == "ungroupable"
+    assert result.reason is not None
+    assert unknown_diagnosis in result.reason
+    assert unknown_procedure in result.reason
+
+
+def test_sex_contradicting_the_mdc_is_ungroupable(beijing: Built) -> None:
+    principal = min(c for c in beijing[0].mdc_codes["MDCO"] if c.startswith("O82"))
+    result = group(beijing, case(principal, gender=Gender.MALE))
+    assert result.status == "ungroupable"
+    assert result.reason is not None
+    assert "MDCO" in result.reason
+
+
+def test_no_matching_adrg_is_the_mdc_ambiguous_group(engines: dict[str, Built]) -> None:
+    """A MDCO principal diagnosis with an unrelated operation fits no MDCO ADRG: OQY."""
+    built = engines["CHS_DRG_11"]
+    rng = Random(11)
+    for index in range(400):
+        result = group(built, synthetic.encounter(rng, index=index, diagnoses=3, operations=3))
+        if result.status == "ambiguous":
+            assert result.group == f"{result.mdc[-1] if result.mdc else '?'}QY"
+            assert result.reason
+            assert result.trace[-1].outcome == "ambiguous"
+            return
+    pytest.fail("no ambiguous case among 400 generated encounters")
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_same_input_same_result(engines: dict[str, Built], name: str) -> None:
+    built = engines[name]
+    rng = Random(5)
+    for index in range(50):
+        encounter = synthetic.encounter(rng, index=index, diagnoses=10, operations=5)
+        assert group(built, encounter) == group(built, encounter.model_copy(deep=True))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(encounter=encounters(lines=1))
+def test_every_encounter_gets_a_group_or_a_reason(
+    engines: dict[str, Built], encounter: Encounter
+) -> None:
+    for built in engines.values():
+        result = group(built, encounter)
+        assert result.scheme == built[2].name
+        if result.status == "ungroupable":
+            assert result.group is None
+            assert result.reason
+        else:
+            assert result.group is not None
+            assert result.mdc is not None
+            assert result.trace
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_multiple_trauma_in_two_regions_is_mdcz(engines: dict[str, Built], name: str) -> None:
+    """MDCZ: injuries of two body regions, one the principal; without an operation ZZ1."""
+    built = engines[name]
+    principal, others = _principal_for(built[0], "MDCZ")
+    result = group(built, case(principal, others))
+    assert (result.mdc, result.adrg) == ("MDCZ", "ZZ1")
+    single = group(built, case(principal))
+    assert single.mdc != "MDCZ"
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_hiv_principal_diagnosis_is_mdcy(engines: dict[str, Built], name: str) -> None:
+    built = engines[name]
+    principal = built[3]["YR1"]["list_1"][0]
+    result = group(built, case(principal))
+    assert (result.mdc, result.adrg) == ("MDCY", "YR1")
