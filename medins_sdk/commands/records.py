@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -91,7 +90,6 @@ class RecordCommand:
                 registry.formats.values(),
                 readers=registry.readers.values(),
                 input_format=args.input_format,
-                stdin=sys.stdin.buffer if "-" in args.files else None,
             )
             try:
                 for item in records:

@@ -341,8 +341,8 @@ def detect(
     candidates = [f for f in formats if infno is None or infno in f.infno]
     if not candidates:
         return Detected(payload, prefix, None, f"transaction {infno} carries no record format")
-    best = max(candidates, key=lambda f: f.score(payload))
-    if best.score(payload) <= 0 and infno is None:
+    score, best = max(((f.score(payload), f) for f in candidates), key=lambda scored: scored[0])
+    if score <= 0 and infno is None:
         keys = ", ".join(sorted(payload)[:8])
         return Detected(payload, prefix, None, f"unrecognised record shape (keys: {keys})")
     return Detected(payload, prefix, best)
