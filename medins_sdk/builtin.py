@@ -15,6 +15,7 @@ from medins_sdk.codes.icd import icd9_crosswalk, icd10_crosswalk
 from medins_sdk.codes.maps import CodeMap
 from medins_sdk.codes.tables import ClearingType
 from medins_sdk.commands import Command
+from medins_sdk.commands.payment import GroupCommand, PriceCommand
 from medins_sdk.commands.plugins import PluginsCommand
 from medins_sdk.commands.validate import ValidateCommand
 from medins_sdk.hookspecs import hookimpl
@@ -62,4 +63,4 @@ def medins_register_clearing_categories() -> Iterable[ClearingCategory]:
 
 @hookimpl
 def medins_register_commands() -> Iterable[Command]:
-    return [ValidateCommand(), PluginsCommand()]
+    return [ValidateCommand(), GroupCommand(), PriceCommand(), PluginsCommand()]

@@ -11,9 +11,13 @@ that has no primary source is a ``parameter`` whose ``source`` says so.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -103,6 +107,68 @@ class RulePack:
 def sha256_hex(data: bytes) -> str:
     """The checksum a manifest records for ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+_SPLIT_DEPTH: Final = 2
+_SPLIT_WIDTH: Final = 160
+
+
+def _json(value: object, depth: int = 0) -> str:
+    """Compact JSON, with a long container one entry per line down to :data:`_SPLIT_DEPTH`.
+
+    Packs are megabytes of code lists: fully indented they double in size, fully compact a
+    change to one ADRG is a diff of one enormous line. This keeps both small.
+    """
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if depth >= _SPLIT_DEPTH or len(text) <= _SPLIT_WIDTH:
+        return text
+    if isinstance(value, list):
+        return "[\n" + ",\n".join(_json(item, depth + 1) for item in value) + "\n]"
+    if isinstance(value, dict):
+        entries = (
+            f"{json.dumps(key, ensure_ascii=False)}:{_json(value[key], depth + 1)}"
+            for key in sorted(value)
+        )
+        return "{\n" + ",\n".join(entries) + "\n}"
+    return text
+
+
+def pack_json(value: object) -> bytes:
+    """The packs' one JSON style, so that rebuilding a pack is byte-identical."""
+    return (_json(value) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class PackData:
+    """A file to write into a pack: its path, bytes, description and source."""
+
+    path: str
+    data: bytes
+    description: str
+    source: str | None = None
+
+
+def write_pack_dir(out: Path, manifest: PackManifest, files: Sequence[PackData]) -> PackManifest:
+    """Write ``files`` into ``out`` and the manifest listing them with their checksums.
+
+    ``manifest`` supplies everything but the file list, which is replaced; the manifest
+    written is returned. Writing the same inputs twice gives byte-identical directories.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for file in files:
+        (out / file.path).write_bytes(file.data)
+        entries.append(
+            PackFile(
+                path=file.path,
+                sha256=sha256_hex(file.data),
+                description=file.description,
+                source=file.source,
+            )
+        )
+    written = manifest.model_copy(update={"files": entries})
+    (out / MANIFEST).write_bytes(pack_json(written.model_dump(mode="json")))
+    return written
 
 
 def load_pack(root: Traversable | Path) -> RulePack:

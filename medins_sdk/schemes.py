@@ -103,19 +103,35 @@ class ItemisedPricer:
     def price(
         self, encounter: Encounter, grouping: GroupResult | None, scheme: PaymentScheme
     ) -> PriceResult:
-        cost = encounter_cost(encounter)
-        return PriceResult(
-            id=encounter.id,
-            scheme=scheme.name,
-            group=grouping.group if grouping else None,
-            total_cost=cost,
-            payment=cost,
-            balance=Decimal("0.00"),
-            method="itemised",
-            formula="payment = total cost",
-            inputs={"total_cost": f"{cost:.2f}"},
-            explanation="按项目付费: 医疗费用按项目据实结算, 无结余或超支。",
+        return itemised_result(
+            encounter.id,
+            scheme.name,
+            grouping.group if grouping else None,
+            encounter_cost(encounter),
+            "按项目付费: 医疗费用按项目据实结算, 无结余或超支。",
         )
+
+
+def itemised_result(
+    encounter_id: str, scheme: str, group: str | None, cost: Decimal, explanation: str
+) -> PriceResult:
+    """A case paid item by item (payment = cost, balance 0), with why in ``explanation``.
+
+    Itemised schemes pay every case so; DRG and DIP schemes pay so the groups and cases they
+    exclude from group payment (newborns, burns, outliers, ambiguous cases …).
+    """
+    return PriceResult(
+        id=encounter_id,
+        scheme=scheme,
+        group=group,
+        total_cost=cost,
+        payment=cost,
+        balance=Decimal("0.00"),
+        method="itemised",
+        formula="payment = total cost",
+        inputs={"total_cost": f"{cost:.2f}"},
+        explanation=explanation,
+    )
 
 
 ITEMISED = PaymentScheme(

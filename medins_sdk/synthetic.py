@@ -10,6 +10,7 @@ excluded); amounts are exact to the cent and every total agrees with its parts.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -438,3 +439,72 @@ def rare_parts(
     return checked, FrontPage.model_validate(
         page.model_copy(update={"icu_stays": [icu]}).model_dump()
     )
+
+
+def coded_encounter(
+    principal: str | None,
+    others: Sequence[str] = (),
+    procedure: str | None = None,
+    procedures: Sequence[str] = (),
+    *,
+    gender: Gender = Gender.MALE,
+    age: int = 40,
+    newborn_days: int | None = None,
+    birth_weight: int | None = None,
+    stay: int | None = 5,
+    cost: Decimal = Decimal("10000.00"),
+    discharge_way: DischargeWay = DischargeWay.ORDERED,
+    index: int = 0,
+) -> Encounter:
+    """An inpatient encounter with exactly these codes, demographics and cost; the rest made up.
+
+    Worked examples (a caesarean section, a newborn, a death …) name their codes and numbers;
+    this builds the case around them. The cost is the settlement list's charge table (one row),
+    with no charge lines or settlement. Dates agree with ``age``, ``newborn_days`` (age in
+    days, for patients under one year, who need it) and ``stay``. A ``principal`` of None
+    builds, without validation, the list no settlement could carry: the minimal route to the
+    "no principal diagnosis" case.
+    """
+    if age == 0 and newborn_days is None:
+        raise ValueError("a patient under one year needs newborn_days (age in days)")
+    base = settlement_list(Random(index), index=index, diagnoses=1, operations=0)
+    admitted = base.info.admission_time
+    assert admitted is not None  # settlement_list always sets it
+    born = (
+        admitted.date() - timedelta(days=newborn_days)
+        if newborn_days is not None
+        else date(admitted.year - age, 1, 1)
+    )
+    info = base.info.model_copy(
+        update={
+            "gender": gender,
+            "age": age,
+            "birth_date": born,
+            "newborn_age_days": newborn_days,
+            "newborn_birth_weight": Decimal(birth_weight) if birth_weight is not None else None,
+            "length_of_stay": stay,
+            "discharge_time": admitted + timedelta(days=stay or 0, hours=2),
+            "settlement_end": (admitted + timedelta(days=stay or 0, hours=2)).date(),
+            "discharge_way": discharge_way,
+            "diagnosis_count": len(others) + (principal is not None),
+            "operation_count": len(procedures) + (procedure is not None),
+        }
+    )
+    diagnoses = [
+        Diagnosis(type=DiagnosisType.WESTERN, code=code, principal=Flag.NO) for code in others
+    ]
+    if principal is not None:
+        diagnoses.insert(
+            0, Diagnosis(type=DiagnosisType.WESTERN, code=principal, principal=Flag.YES)
+        )
+    operations = [Operation(type=OperationType.PRINCIPAL, code=procedure)] if procedure else []
+    operations += [Operation(type=OperationType.OTHER, code=code) for code in procedures]
+    listing = base.model_copy(
+        update={
+            "info": info,
+            "diagnoses": diagnoses,
+            "operations": operations,
+            "charge_items": [ChargeItemSummary(category=ChargeCategory.OTHER, amount=cost)],
+        }
+    )
+    return Encounter.model_construct(id=info.setl_id, settlement_list=listing)

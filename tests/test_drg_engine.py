@@ -7,8 +7,6 @@ without hand-written fixtures; the worked examples name their codes and the rule
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -17,16 +15,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from medins_sdk import synthetic
-from medins_sdk.codes import DiagnosisType, Flag, Gender, OperationType, icd10_insurance
-from medins_sdk.grouping import DrgGrouper, DrgPack, compile_rules, write_pack
+from medins_sdk.codes import DiagnosisType, DischargeWay, Flag, Gender, icd10_insurance
+from medins_sdk.grouping import DrgGrouper, DrgPack
 from medins_sdk.grouping.drg import AdrgRule
 from medins_sdk.models import Encounter, GroupResult
-from medins_sdk.models.settlement_list import Diagnosis, Operation
+from medins_sdk.models.settlement_list import Diagnosis
 from medins_sdk.schemes import PaymentScheme
 from medins_sdk.testing import encounters
 
-RULES = Path(__file__).parents[2] / "shared" / "data" / "opendrg" / "rules"
-SCHEMES = ("CHS_DRG_11_BJ", "CHS_DRG_11")
+PLUGINS = Path(__file__).parents[1] / "plugins"
+PACKS = {
+    "CHS_DRG_11_BJ": PLUGINS / "beijing-drg/src/medins_plugin_beijing_drg/packs/grouping",
+    "CHS_DRG_11": PLUGINS / "chs-drg/src/medins_plugin_chs_drg/packs/grouping",
+}
+"""The packs the plugins ship, compiled from OpenDRG's rule texts (the plugins' tests check
+they are what the compiler gives today)."""
+SCHEMES = tuple(PACKS)
 SIMPLE_ROLES = frozenset(
     {"principal_diagnosis", "principal_procedure", "any_procedure", "other_diagnosis"}
 )
@@ -60,26 +64,13 @@ Built = tuple[DrgPack, DrgGrouper, PaymentScheme, Tables]
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
-    """Both schemes compiled, written, loaded and wrapped in a grouper once per module."""
-    if not RULES.is_dir():
-        pytest.skip(f"the shared OpenDRG rule texts are not at {RULES}")
+def engines() -> dict[str, Built]:
+    """Both schemes' shipped packs (the plugins' ``packs/grouping``), loaded once per module."""
     built: dict[str, Built] = {}
-    for name in SCHEMES:
-        out = tmp_path_factory.mktemp(name)
-        compiled = compile_rules(
-            RULES / name,
-            scheme=name,
-            region="110000",
-            version="2022",
-            effective_from=date(2022, 1, 1),
-            source_note="OpenDRG DRG_Rules",
-            licence="Apache-2.0",
-        )
-        write_pack(compiled, out)
-        pack = DrgPack.load(out)
+    for name, root in PACKS.items():
+        pack = DrgPack.load(root)
         scheme = PaymentScheme(name=name, title=name, pricer="itemised", grouper=name)
-        adrgs = json.loads((out / "adrg.json").read_text(encoding="utf-8"))
+        adrgs = json.loads((root / "adrg.json").read_text(encoding="utf-8"))
         tables = {a["code"]: {t: v["codes"] for t, v in a["tables"].items()} for a in adrgs}
         built[name] = (pack, DrgGrouper(name, pack), scheme, tables)
     return built
@@ -90,49 +81,7 @@ def beijing(engines: dict[str, Built]) -> Built:
     return engines["CHS_DRG_11_BJ"]
 
 
-_TEMPLATE = synthetic.encounter(Random(7), lines=1, diagnoses=1, operations=0)
-
-
-def case(
-    principal: str | None,
-    others: tuple[str, ...] = (),
-    procedure: str | None = None,
-    procedures: tuple[str, ...] = (),
-    *,
-    gender: Gender = Gender.MALE,
-    age: int = 40,
-    days: int | None = None,
-    weight: int | None = None,
-    stay: int | None = 5,
-) -> Encounter:
-    """An encounter with exactly these codes; copies skip validation so that a case without a
-    principal diagnosis can be built (the minimal route to that ungroupable input)."""
-    diagnoses = [
-        Diagnosis(type=DiagnosisType.WESTERN, code=code, principal=Flag.NO) for code in others
-    ]
-    if principal is not None:
-        diagnoses.insert(
-            0, Diagnosis(type=DiagnosisType.WESTERN, code=principal, principal=Flag.YES)
-        )
-    operations = [Operation(type=OperationType.PRINCIPAL, code=procedure)] if procedure else []
-    operations += [Operation(type=OperationType.OTHER, code=code) for code in procedures]
-    listing = _TEMPLATE.settlement_list
-    info = listing.info.model_copy(
-        update={
-            "gender": gender,
-            "age": age,
-            "newborn_age_days": days,
-            "newborn_birth_weight": Decimal(weight) if weight is not None else None,
-            "length_of_stay": stay,
-        }
-    )
-    return _TEMPLATE.model_copy(
-        update={
-            "settlement_list": listing.model_copy(
-                update={"info": info, "diagnoses": diagnoses, "operations": operations}
-            )
-        }
-    )
+case = synthetic.coded_encounter
 
 
 def group(built: Built, encounter: Encounter) -> GroupResult:
@@ -193,7 +142,7 @@ def build_for(pack: DrgPack, adrg: AdrgRule, tables: dict[str, list[str]]) -> En
         principal, extra = _principal_for(pack, mdc)
         others.extend(extra)
     newborn = mdc == "MDCP"
-    weight = None
+    weight = 3000 if newborn else None
     if adrg.birth_weight is not None:
         weight = adrg.birth_weight.low if adrg.birth_weight.low is not None else 1000
     days = adrg.age_days.low if adrg.age_days is not None and adrg.age_days.low else 0
@@ -204,8 +153,8 @@ def build_for(pack: DrgPack, adrg: AdrgRule, tables: dict[str, list[str]]) -> En
         tuple(procedures),
         gender=Gender.FEMALE if mdc in ("MDCN", "MDCO") else Gender.MALE,
         age=0 if newborn else 40,
-        days=days if newborn else None,
-        weight=weight,
+        newborn_days=days if newborn else None,
+        birth_weight=weight,
     )
 
 
@@ -281,16 +230,26 @@ def test_ecmo_is_ah1(beijing: Built) -> None:
 def test_premature_newborn_by_birth_weight(beijing: Built, weight: int, adrg: str) -> None:
     """MDCP: a newborn with a prematurity diagnosis goes to PS1–PS4 by birth weight."""
     principal = beijing[3]["PS1"]["list_1"][0]
-    result = group(beijing, case(principal, (), age=0, days=3, weight=weight))
+    result = group(beijing, case(principal, (), age=0, newborn_days=3, birth_weight=weight))
     assert (result.mdc, result.adrg) == ("MDCP", adrg)
 
 
 def test_newborn_without_birth_weight_is_ungroupable_not_guessed(beijing: Built) -> None:
     principal = beijing[3]["PS1"]["list_1"][0]
-    result = group(beijing, case(principal, (), age=0, days=3))
+    result = group(beijing, case(principal, (), age=0, newborn_days=3))
     assert result.status == "ungroupable"
     assert result.reason is not None
     assert "birth weight" in result.reason
+
+
+def test_a_death_groups_as_a_discharge(beijing: Built) -> None:
+    """Beijing 2022 has no death variants (离院方式 5 splits nothing): a patient who died of a
+    pneumonia with an MCC groups exactly as one discharged home, and the trace is the same."""
+    alive = group(beijing, case("J18.900", ("J96.000",)))
+    died = group(beijing, case("J18.900", ("J96.000",), discharge_way=DischargeWay.DEATH))
+    assert alive.group is not None
+    assert alive.group.startswith("ES3")
+    assert (died.group, died.trace) == (alive.group, alive.trace)
 
 
 def test_adult_with_a_newborn_diagnosis_is_not_mdcp(beijing: Built) -> None:
@@ -317,11 +276,13 @@ def test_age_split_under_seven(beijing: Built) -> None:
 
 
 @pytest.mark.parametrize(
-    ("stay", "drg"), [(0, "RE16"), (6, "RE16"), (7, "RE14"), (14, "RE14"), (15, "RE12")]
+    ("stay", "drg"),
+    [(0, "RE16"), (6, "RE16"), (7, "RE14"), (13, "RE14"), (14, "RE12"), (15, "RE12")],
 )
 def test_length_of_stay_bands(beijing: Built, stay: int, drg: str) -> None:
     """Beijing RE1 (chemotherapy: Z51.1 principal diagnosis and a chemotherapy procedure):
-    7天以内 / 7-14天 / 14天以上 read as < 7, 7–14, > 14; a stay of 0 days counts as 1."""
+    7天以内 / 7-14天 / 14天以上 read as < 7, 7–13, ≥ 14 (以上 includes 14, and RE12, listed
+    first, takes the day both bands name); a stay of 0 days counts as 1."""
     tables = beijing[3]["RE1"]
     result = group(beijing, case(tables["list_1"][0], (), tables["list_2"][0], stay=stay))
     assert result.group == drg
@@ -438,6 +399,37 @@ def test_sex_contradicting_the_mdc_is_ungroupable(beijing: Built) -> None:
     assert result.status == "ungroupable"
     assert result.reason is not None
     assert "MDCO" in result.reason
+
+
+@pytest.mark.parametrize("gender", [Gender.UNKNOWN, Gender.UNSPECIFIED])
+def test_a_sex_other_than_male_or_female_is_ungroupable(beijing: Built, gender: Gender) -> None:
+    """Sex-restricted MDCs (M, N, O) cannot be checked without it, and settlement lists carry
+    it: the case is refused whatever its diagnosis (as OpenDRG's Beijing grouper does)."""
+    result = group(beijing, case("J18.900", gender=gender))
+    assert result.status == "ungroupable"
+    assert result.reason is not None
+    assert "sex" in result.reason
+
+
+@pytest.mark.parametrize("weight", [None, 0])
+def test_every_newborn_needs_a_birth_weight(beijing: Built, weight: int | None) -> None:
+    """A newborn's settlement list records the birth weight (0 g means not recorded); without
+    it the case is refused even when its diagnosis is not a weight-split one."""
+    result = group(beijing, case("J18.900", age=0, newborn_days=10, birth_weight=weight))
+    assert result.status == "ungroupable"
+    assert result.reason is not None
+    assert "birth weight" in result.reason
+    infant = group(beijing, case("J18.900", age=0, newborn_days=40))
+    assert infant.status == "grouped"
+
+
+def test_all_operations_adrg_reads_the_principal_procedure(beijing: Built) -> None:
+    """``包含全部手术`` (SB1): an operating-room *principal* procedure. Sepsis with a transfusion
+    as principal procedure and a debridement second is medical (SR1), not SB1."""
+    result = group(beijing, case("A41.900", (), "99.0400", ("86.2200x011",)))
+    assert result.adrg == "SR1"
+    surgical = group(beijing, case("A41.900", (), "86.2200x011", ("99.0400",)))
+    assert surgical.adrg == "SB1"
 
 
 def test_no_matching_adrg_is_the_mdc_ambiguous_group(engines: dict[str, Built]) -> None:

@@ -1,17 +1,19 @@
-"""The machinery every record-processing verb shares (validate, group, price, audit …).
+"""The machinery every record-processing verb shares (validate, group, price, report …).
 
-Reads every input through the registered formats, hands each accepted record to the verb's
-``process``, writes results as JSONL (or a table), reports each rejected record as one JSON
-line on stderr ``{"id", "path", "reason", …}``, and closes with ``N read, M ok, K rejected``.
-Exit codes: 0 all records ok, 1 any rejected, 2 usage errors (unreadable input, unknown
-format).
+A verb's :meth:`RecordCommand.start` checks its options once (an unknown scheme is a usage
+error before any input is read) and returns a job; every input is read through the
+registered formats, each accepted record goes to the job, results are written as JSONL (or a
+table), each rejected record is reported as one JSON line on stderr ``{"id", "path",
+"reason", …}``, :meth:`RecordCommand.end` writes what a verb aggregates (a report), and the run
+closes with ``N read, M ok, K rejected``. Exit codes: 0 all records ok, 1 any rejected, 2
+usage errors (unreadable input, unknown format or scheme).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TextIO
@@ -21,9 +23,18 @@ from medins_sdk.io.output import Column, TableWriter, write_json_line
 from medins_sdk.io.reader import InputError, read_records
 from medins_sdk.io.records import Issue, Record, Rejected
 from medins_sdk.models import SdkModel
+from medins_sdk.plugins import PluginError
 
 Row = tuple[Record, SdkModel]
 """A table row: the record read and one result of processing it."""
+
+Job = Callable[[Record], Iterable[SdkModel]]
+"""What a verb does with one accepted record: its results; ``ValueError`` rejects the record
+with the error as the reason."""
+
+
+class UsageError(Exception):
+    """Options that cannot work (unknown scheme, a scheme that does not group …): exit 2."""
 
 
 @dataclass
@@ -69,14 +80,21 @@ class RecordCommand:
     def configure(self, parser: argparse.ArgumentParser) -> None:
         add_input_options(parser)
 
-    def process(
-        self, record: Record, args: argparse.Namespace, context: CommandContext
-    ) -> Iterable[SdkModel]:
-        """Results of one accepted record; raise ``ValueError`` to reject it with a reason."""
+    def start(self, args: argparse.Namespace, context: CommandContext) -> Job:
+        """Check the options once and return the per-record job; raise :class:`UsageError`
+        (or ``LookupError`` from the registry) when they cannot work."""
         raise NotImplementedError
+
+    def end(self, job: Job, args: argparse.Namespace, out: TextIO) -> None:
+        """Write what the job aggregated, after the last record (default: nothing)."""
 
     def run(self, args: argparse.Namespace, context: CommandContext) -> int:
         registry = context.plugins.registry
+        try:
+            job = self.start(args, context)
+        except (UsageError, LookupError, PluginError) as error:
+            context.stderr.write(f"medins: {error}\n")
+            return 2
         tally = Tally()
         with ExitStack() as stack:
             out = (
@@ -99,7 +117,7 @@ class RecordCommand:
                         report_rejected(context.stderr, item)
                         continue
                     try:
-                        results = list(self.process(item, args, context))
+                        results = list(job(item))
                     except ValueError as error:
                         tally.rejected += 1
                         reason = Rejected(
@@ -116,5 +134,6 @@ class RecordCommand:
             except InputError as error:
                 context.stderr.write(f"medins: {error}\n")
                 return 2
+            self.end(job, args, out)
         context.stderr.write(tally.summary() + "\n")
         return 0 if tally.rejected == 0 else 1

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from medins_sdk.commands import CommandContext
-from medins_sdk.commands.records import RecordCommand, Row
+from medins_sdk.commands.records import Job, RecordCommand, Row
 from medins_sdk.io.output import Column
 from medins_sdk.io.records import Record
 from medins_sdk.models import Encounter, SdkModel
@@ -44,7 +44,10 @@ class ValidateCommand(RecordCommand):
         Column[Row]("source", 30, lambda row: row[0].source),
     )
 
-    def process(
-        self, record: Record, args: argparse.Namespace, context: CommandContext
-    ) -> Iterable[SdkModel]:
-        return (record.model,)
+    def start(self, args: argparse.Namespace, context: CommandContext) -> Job:
+        return _canonical
+
+
+def _canonical(record: Record) -> Iterable[SdkModel]:
+    """The record itself: written out, it is the canonical form."""
+    return (record.model,)

@@ -30,7 +30,6 @@ K–Q non-operating-room procedure, R–Z medical.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -39,7 +38,7 @@ from datetime import date
 from pathlib import Path
 
 from medins_sdk.codes import patterns
-from medins_sdk.packs import MANIFEST, PackFile, PackManifest, sha256_hex
+from medins_sdk.packs import PackData, PackManifest, pack_json, write_pack_dir
 
 _ICD10 = re.compile(patterns.ICD10)
 _ICD9CM3 = re.compile(patterns.ICD9CM3)
@@ -591,12 +590,6 @@ def compile_rules(
     )
 
 
-def _dump(value: object) -> bytes:
-    """The pack's one JSON style, so that a recompile is byte-identical."""
-    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
-    return (text + "\n").encode("utf-8")
-
-
 def write_pack(pack: CompiledPack, out: Path) -> None:
     """Write the pack's files and a manifest with their checksums into ``out``."""
     files: list[tuple[str, object, str, str]] = [
@@ -635,30 +628,22 @@ def write_pack(pack: CompiledPack, out: Path) -> None:
             "all rule files",
         ),
     ]
-    out.mkdir(parents=True, exist_ok=True)
-    entries: list[PackFile] = []
-    for path, value, description, sources in files:
-        data = _dump(value)
-        (out / path).write_bytes(data)
-        entries.append(
-            PackFile(
-                path=path,
-                sha256=sha256_hex(data),
-                description=description,
-                source=f"{pack.source_note} ({sources})",
-            )
-        )
-    manifest = PackManifest(
-        scheme=pack.scheme,
-        region=pack.region,
-        version=pack.version,
-        title=f"{pack.scheme} {pack.version} grouping rules",
-        effective_from=pack.effective_from,
-        source=pack.source_note,
-        licence=pack.licence,
-        files=entries,
+    write_pack_dir(
+        out,
+        PackManifest(
+            scheme=pack.scheme,
+            region=pack.region,
+            version=pack.version,
+            title=f"{pack.scheme} {pack.version} grouping rules",
+            effective_from=pack.effective_from,
+            source=pack.source_note,
+            licence=pack.licence,
+        ),
+        [
+            PackData(path, pack_json(value), description, f"{pack.source_note} ({sources})")
+            for path, value, description, sources in files
+        ],
     )
-    (out / MANIFEST).write_bytes(_dump(manifest.model_dump(mode="json")))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

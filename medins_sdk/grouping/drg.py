@@ -6,9 +6,10 @@ the :class:`medins_sdk.schemes.Grouper` protocol. The algorithm (REFERENCE §3),
 
 1. **Ungroupable** (status ``ungroupable``, a reason, no group): no principal western diagnosis;
    any western diagnosis or procedure code outside the ICD-10 / ICD-9-CM-3 insurance 2.0 editions
-   (the codes are named); a principal diagnosis in no MDC list; a sex that contradicts every MDC
-   holding the principal diagnosis (MDCM male only, MDCN and MDCO female only); a length-of-stay
-   split without a length of stay; a birth-weight ADRG without a birth weight.
+   (the codes are named); a sex other than male (1) or female (2); a newborn (under 29 days)
+   without a birth weight (0 g counts as none); a principal diagnosis in no MDC list; a sex that
+   contradicts every MDC holding the principal diagnosis (MDCM male only, MDCN and MDCO female
+   only); a length-of-stay split without a length of stay.
 2. **Pre-MDC**, in order MDCA → MDCP → MDCY → MDCZ (see ``DrgGrouper._pre_mdc``), else the
    MDC whose list holds the principal diagnosis (the first in ``mdc.json`` order the sex
    allows; pre-MDC lists are not used for this, so an adult's newborn diagnosis has no MDC).
@@ -17,9 +18,10 @@ the :class:`medins_sdk.schemes.Grouper` protocol. The algorithm (REFERENCE §3),
    ``<letter>QY`` with status ``ambiguous``. A case with an operation that no surgical ADRG
    of the MDC lists still falls through to the medical ADRGs (REFERENCE §3 sends only cases
    that fit no ADRG to QY). The principal procedure is the operation flagged principal, else
-   the first listed (as :attr:`SettlementList.principal_operation`). "Any OR procedure"
-   (``包含全部手术``, ``且无手术``) means a code of some surgical ADRG's procedure table: the
-   packs carry no operating-room flag.
+   the first listed (as :attr:`SettlementList.principal_operation`). ``包含全部手术`` (SB1,
+   TB1, WJ1, XJ1, YC1) asks for an operating-room principal procedure, ``且无手术`` (ZZ1) for no
+   operating-room procedure at all; an operating-room procedure is a code of some surgical
+   ADRG's procedure table, since the packs carry no operating-room flag.
 4. **Severity**: each secondary diagnosis is looked up in the MCC list, then the CC list; it does
    not count when the principal diagnosis is in its exclusion table.
 5. **DRG**: the ADRG's DRGs filtered by age band, then length-of-stay band (parsed from the DRG
@@ -36,6 +38,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -75,6 +78,8 @@ INFANT_DAYS: Final = 365
 _NOT_NEWBORN: Final = "MDCP: not a newborn (or PV1 infant) with a principal diagnosis of MDCP"
 
 _WESTERN: Final = DiagnosisType.WESTERN
+_MALE: Final = Gender.MALE
+_FEMALE: Final = Gender.FEMALE
 _YES: Final = Flag.YES
 _PRINCIPAL_OPERATION: Final = OperationType.PRINCIPAL
 """Enum members held as module constants: member lookup on the class costs 0.2 µs a time."""
@@ -133,14 +138,16 @@ _BIRTH_WEIGHT: Final = (
 _AGE_YEARS: Final = ((re.compile(r"小于等于(\d+)岁"), lambda m: Band(None, int(m[1]))),)
 _STAY: Final = (
     (re.compile(r"(\d+)天及以上"), lambda m: Band(int(m[1]), None)),
-    (re.compile(r"(\d+)天以上"), lambda m: Band(int(m[1]) + 1, None)),
+    (re.compile(r"(\d+)天以上"), lambda m: Band(int(m[1]), None)),
     (re.compile(r"(\d+)天以内"), lambda m: Band(None, int(m[1]) - 1)),
     (re.compile(r"(\d+)-(\d+)天"), lambda m: Band(int(m[1]), int(m[2]))),
     (re.compile(r"(\d+)天"), lambda m: Band(int(m[1]), int(m[1]))),
 )
-"""Length-of-stay phrases. ``N天及以上`` includes N; ``N天以上`` and ``N天以内`` exclude it,
-because Beijing's RE1 lists ``14天以上`` / ``7-14天`` / ``7天以内``, which only tile the days
-without overlap read that way."""
+"""Length-of-stay phrases. ``N天及以上`` and ``N天以上`` include N (以上 includes its number in
+Chinese usage); ``N天以内`` excludes it; ``N-M天`` includes both ends. Beijing's bands then
+overlap on their shared day (RC2: ``14天及以上`` / ``7-14天``; RE1: ``14天以上`` / ``7-14天``), and
+the first DRG listed takes that day (RC22, RE12): :attr:`DrgPack.problems` names each overlap.
+"""
 _UNREAD: Final = re.compile(r"\d+天|岁|体重|死亡|离院")
 """Words of a split condition left in a name after parsing: the name was not understood."""
 
@@ -202,6 +209,7 @@ class DrgPack:
 
     def __init__(self, pack: RulePack) -> None:
         """Index ``pack`` (already checksum-verified by :func:`medins_sdk.packs.load_pack`)."""
+        self.manifest = pack.manifest
         self.scheme = pack.manifest.scheme
         self.version = pack.manifest.version
         problems: list[str] = []
@@ -476,9 +484,14 @@ class DrgGrouper:
     into the result without sorting.
     """
 
-    def __init__(self, name: str, pack: DrgPack) -> None:
+    def __init__(
+        self, name: str, pack: DrgPack, weights: Mapping[str, Decimal | None] | None = None
+    ) -> None:
+        """``weights`` (DRG → relative weight, None for item-by-item groups) fills
+        :attr:`GroupResult.weight`, so that case-mix reports need no pricing."""
         self.name = name
         self.pack = pack
+        self._weights: Mapping[str, Decimal | None] = weights or {}
         diagnoses, procedures = icd10_insurance(), icd9_insurance()
         self._diagnosis_edition = diagnoses.name
         self._procedure_edition = procedures.name
@@ -495,6 +508,7 @@ class DrgGrouper:
             status=outcome.status,
             group=outcome.group,
             group_name=outcome.group_name,
+            weight=self._weights.get(outcome.group) if outcome.group else None,
             reason=outcome.reason,
             mdc=outcome.mdc,
             adrg=outcome.adrg,
@@ -512,8 +526,6 @@ class DrgGrouper:
             if mdc is None:
                 return _Outcome("ungroupable", reason)
         adrg = self._adrg(case, mdc, trace)
-        if isinstance(adrg, str):
-            return _Outcome("ungroupable", adrg, mdc)
         if adrg is None:
             group = f"{mdc[-1]}QY"
             reason = f"no ADRG of {mdc} accepts the case: ambiguous group {group} (歧义组)"
@@ -542,6 +554,12 @@ class DrgGrouper:
                     others.append(diagnosis.code)
         if principal is None:
             return "no principal diagnosis (主要诊断): the case cannot be grouped"
+        gender = info.gender
+        if gender is not _MALE and gender is not _FEMALE:
+            return (
+                f"sex (性别) is {gender.value} ({gender.label}): grouping needs male (1) or "
+                "female (2)"
+            )
         procedures: list[str] = []
         principal_operation: str | None = None
         for operation in listing.operations:
@@ -566,6 +584,12 @@ class DrgGrouper:
         if age_years is None and age_days is not None:
             age_years = age_days // INFANT_DAYS
         weight = info.newborn_birth_weight
+        birth_weight = int(weight) if weight else None
+        if birth_weight is None and age_days is not None and age_days < NEWBORN_DAYS:
+            return (
+                f"a newborn (age {age_days} days) without a birth weight (新生儿出生体重) cannot "
+                "be grouped: the newborn groups split by it"
+            )
         other_set = frozenset(others)
         return _Case(
             principal=principal,
@@ -575,11 +599,11 @@ class DrgGrouper:
             principal_procedure=principal_operation,
             procedures=procedure_set,
             codes=(*diagnoses, *procedure_set),
-            gender=info.gender,
+            gender=gender,
             age_days=age_days,
             age_years=age_years,
             stay_days=info.length_of_stay,
-            birth_weight=int(weight) if weight is not None else None,
+            birth_weight=birth_weight,
         )
 
     def _pre_mdc(self, case: _Case, trace: list[TraceStep]) -> str | None:
@@ -642,7 +666,7 @@ class DrgGrouper:
         ``(None, reason)``.
 
         When several MDCs list it, the first in ``mdc.json`` order whose sex restriction the
-        patient meets; an unknown or unspecified sex meets every restriction.
+        patient meets (the sex is known: :meth:`_case` refuses others).
         """
         principal = case.principal
         candidates = self.pack.mdcs_of.get(principal, ())
@@ -652,7 +676,7 @@ class DrgGrouper:
             return None, reason
         for mdc in candidates:
             sex = SEX_OF_MDC.get(mdc)
-            if sex is None or case.gender not in (Gender.MALE, Gender.FEMALE) or case.gender is sex:
+            if sex is None or case.gender is sex:
                 detail = f"{mdc} {self.pack.mdc_names[mdc]}: lists the principal diagnosis"
                 trace.append(_step("mdc", "chosen", detail, mdc, (principal,)))
                 return mdc, detail
@@ -674,12 +698,11 @@ class DrgGrouper:
         rules = self.pack.adrgs_of[mdc]
         return [rules[position] for position in sorted(positions)]
 
-    def _adrg(self, case: _Case, mdc: str, trace: list[TraceStep]) -> AdrgRule | str | None:
+    def _adrg(self, case: _Case, mdc: str, trace: list[TraceStep]) -> AdrgRule | None:
         """The first ADRG of ``mdc`` (in grouping order) whose entry holds; None: ambiguous.
 
-        Newborn ADRGs carry their age and birth-weight bands as extra entry conditions. A
-        birth-weight ADRG whose diagnoses match a case without a birth weight is a reason
-        (ungroupable) rather than a silent skip, since the weight decides between PS1–PS4.
+        Newborn ADRGs carry their age and birth-weight bands as extra entry conditions (a
+        newborn always has a birth weight: :meth:`_case` refuses one without).
         """
         for adrg in self._candidates(case, mdc):
             if adrg.age_days is not None and (
@@ -689,13 +712,10 @@ class DrgGrouper:
             matched = _entry_match(case, adrg)
             if matched is None:
                 continue
-            if adrg.birth_weight is not None:
-                if case.birth_weight is None:
-                    reason = f"ADRG {adrg.code} splits by birth weight and the case has none"
-                    trace.append(_step("adrg", "ungroupable", reason, *matched))
-                    return reason
-                if not adrg.birth_weight.holds(case.birth_weight):
-                    continue
+            if adrg.birth_weight is not None and (
+                case.birth_weight is None or not adrg.birth_weight.holds(case.birth_weight)
+            ):
+                continue
             detail = f"{adrg.code} {adrg.name} ({adrg.kind}): entry condition holds"
             trace.append(_step("adrg", "matched", detail, *matched))
             return adrg
@@ -734,8 +754,8 @@ def _entry_match(case: _Case, adrg: AdrgRule) -> tuple[str, tuple[str, ...]] | N
     """``(rule, codes)`` of the first entry alternative of ``adrg`` that holds, or None.
 
     Roles: principal diagnosis / principal procedure in the table; other diagnosis (any
-    secondary), any diagnosis (principal or secondary) or any procedure in the table; any OR
-    procedure; the principal diagnosis in an MDC list; no OR procedure.
+    secondary), any diagnosis (principal or secondary) or any procedure in the table; an OR
+    principal procedure; the principal diagnosis in an MDC list; no OR procedure.
     """
     for alternative in adrg.entry:
         found: list[str] = []
@@ -759,7 +779,7 @@ def _term_hits(case: _Case, term: Term) -> list[str] | None:
     kind, codes = term.kind, term.codes
     if kind == 0 or kind == 6:
         return [case.principal] if case.principal in codes else None
-    if kind == 3:
+    if kind == 3 or kind == 5:
         ppx = case.principal_procedure
         return [ppx] if ppx is not None and ppx in codes else None
     if kind == _NO_OR:

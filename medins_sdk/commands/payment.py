@@ -1,0 +1,126 @@
+"""``medins group`` and ``medins price``: a payment scheme's grouping and pricing, per case.
+
+Both take ``--scheme NAME`` (``medins plugins`` lists the schemes), read encounters in any
+supported format and write one :class:`~medins_sdk.models.GroupResult` or
+:class:`~medins_sdk.models.PriceResult` per case as JSONL (or a table). ``price`` groups
+first when the scheme groups. A case the scheme cannot price (no cost, a group missing from
+the weights) is a rejected record with the reason, so read = ok + rejected still holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from medins_sdk.commands import CommandContext
+from medins_sdk.commands.records import Job, RecordCommand, Row, UsageError
+from medins_sdk.io.output import Column
+from medins_sdk.io.records import Record
+from medins_sdk.models import GroupResult, PriceResult, SdkModel
+from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeParts:
+    """A scheme with the grouper and pricer it names, resolved once per run."""
+
+    scheme: PaymentScheme
+    grouper: Grouper | None
+    pricer: Pricer
+
+    def group(self, record: Record) -> GroupResult | None:
+        """The record's grouping, or None when the scheme does not group."""
+        if self.grouper is None:
+            return None
+        return self.grouper.group(record.encounter(), self.scheme)
+
+    def price(self, record: Record) -> tuple[GroupResult | None, PriceResult]:
+        """The record's grouping (if any) and its price."""
+        grouping = self.group(record)
+        return grouping, self.pricer.price(record.encounter(), grouping, self.scheme)
+
+
+def add_scheme_option(parser: argparse.ArgumentParser) -> None:
+    """``--scheme NAME``, shared by every verb that applies a payment scheme."""
+    parser.add_argument(
+        "--scheme", required=True, metavar="NAME", help="payment scheme (see `medins plugins`)"
+    )
+
+
+def scheme_parts(args: argparse.Namespace, context: CommandContext) -> SchemeParts:
+    """Resolve ``--scheme``; unknown names raise ``LookupError`` listing the known ones."""
+    registry = context.plugins.registry
+    scheme = registry.scheme(args.scheme)
+    return SchemeParts(scheme, registry.grouper_for(scheme), registry.pricer_for(scheme))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+class GroupCommand(RecordCommand):
+    """Group each encounter under a scheme; the result carries the trace of every decision."""
+
+    name = "group"
+    help = "group encounters under a payment scheme (DRG, DIP …); GroupResult JSONL"
+    columns = (
+        Column[Row]("id", 22, lambda row: row[0].id),
+        Column[Row]("status", 11, lambda row: getattr(row[1], "status", None)),
+        Column[Row]("group", 6, lambda row: getattr(row[1], "group", None)),
+        Column[Row]("weight", 8, lambda row: _text(getattr(row[1], "weight", None))),
+        Column[Row]("name / reason", 60, lambda row: _name_or_reason(row[1])),
+    )
+
+    def configure(self, parser: argparse.ArgumentParser) -> None:
+        super().configure(parser)
+        add_scheme_option(parser)
+
+    def start(self, args: argparse.Namespace, context: CommandContext) -> Job:
+        parts = scheme_parts(args, context)
+        if parts.grouper is None:
+            raise UsageError(
+                f"scheme {parts.scheme.name} does not group; `medins price` prices its cases"
+            )
+
+        def job(record: Record) -> Iterable[SdkModel]:
+            grouping = parts.group(record)
+            return () if grouping is None else (grouping,)
+
+        return job
+
+
+def _name_or_reason(model: SdkModel) -> str | None:
+    if isinstance(model, GroupResult):
+        return model.group_name if model.status == "grouped" else model.reason
+    return None
+
+
+class PriceCommand(RecordCommand):
+    """Price each encounter under a scheme: payment, balance, method, outlier and formula."""
+
+    name = "price"
+    help = "price encounters under a payment scheme; PriceResult JSONL"
+    columns = (
+        Column[Row]("id", 22, lambda row: row[0].id),
+        Column[Row]("group", 6, lambda row: getattr(row[1], "group", None)),
+        Column[Row]("weight", 8, lambda row: _text(getattr(row[1], "weight", None))),
+        Column[Row]("cost", 12, lambda row: getattr(row[1], "total_cost", None)),
+        Column[Row]("standard", 12, lambda row: getattr(row[1], "payment_standard", None)),
+        Column[Row]("payment", 12, lambda row: getattr(row[1], "payment", None)),
+        Column[Row]("balance", 12, lambda row: getattr(row[1], "balance", None)),
+        Column[Row]("method", 9, lambda row: getattr(row[1], "method", None)),
+        Column[Row]("outlier", 7, lambda row: getattr(row[1], "outlier", None)),
+    )
+
+    def configure(self, parser: argparse.ArgumentParser) -> None:
+        super().configure(parser)
+        add_scheme_option(parser)
+
+    def start(self, args: argparse.Namespace, context: CommandContext) -> Job:
+        parts = scheme_parts(args, context)
+
+        def job(record: Record) -> Iterable[SdkModel]:
+            return (parts.price(record)[1],)
+
+        return job
