@@ -26,7 +26,16 @@ CENT = Decimal("0.01")
 class DecimalSpec:
     """Pydantic metadata for one exact decimal type (places, sign, integer digits)."""
 
-    __slots__ = ("description", "fixed", "integer_digits", "maximum", "places", "signed")
+    __slots__ = (
+        "_limit",
+        "_step",
+        "description",
+        "fixed",
+        "integer_digits",
+        "maximum",
+        "places",
+        "signed",
+    )
 
     def __init__(
         self,
@@ -44,12 +53,21 @@ class DecimalSpec:
         self.description = description
         self.fixed = fixed
         self.maximum = maximum
+        self._step = Decimal(1).scaleb(-places)
+        self._limit = Decimal(10) ** integer_digits
 
     @property
     def pattern(self) -> str:
         """Regex of the accepted string form; trailing zeros beyond ``places`` are allowed."""
         sign = "-?" if self.signed else ""
         return rf"^{sign}\d{{1,{self.integer_digits}}}(\.\d{{1,{self.places}}}0*)?$"
+
+    def _fits(self, value: Decimal) -> Decimal:
+        """``value`` if it has at most :attr:`places` decimals and :attr:`integer_digits`
+        integer digits (the checks a Decimal from Python code needs)."""
+        if abs(value) >= self._limit or value.quantize(self._step) != value:
+            raise ValueError("too many digits")
+        return value
 
     def _format(self, value: Decimal) -> str:
         # Money always shows its cents; other decimals keep the precision they came with.
@@ -73,12 +91,13 @@ class DecimalSpec:
         from_int = core_schema.chain_schema(
             [core_schema.int_schema(strict=True, **bound), *to_decimal]
         )
-        from_decimal = core_schema.decimal_schema(
-            strict=True,
-            allow_inf_nan=False,
-            decimal_places=self.places,
-            max_digits=self.integer_digits + self.places,
-            **bound,
+        # A Decimal from Python code (results the SDK computes): pydantic-core's own
+        # decimal_places / max_digits checks cost ~1.4 µs a field; one quantize does both.
+        from_decimal = core_schema.chain_schema(
+            [
+                core_schema.decimal_schema(strict=True, allow_inf_nan=False, **bound),
+                core_schema.no_info_plain_validator_function(self._fits),
+            ]
         )
         message = (
             f"expected {self.description}: a decimal string such as "

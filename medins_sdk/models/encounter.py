@@ -85,9 +85,16 @@ class Encounter(SdkModel):
 
     @property
     def total_cost(self) -> Decimal | None:
-        """医疗费总额: the first available cost source, or None when the record has none."""
-        sources = self.cost_sources()
-        return sources[0][2] if sources else None
+        """医疗费总额: the first available cost source, or None when the record has none.
+
+        Same precedence as :meth:`cost_sources`, computing only the source it returns: pricing
+        asks for it on every case.
+        """
+        if self.charges:
+            return lines_total(self.charges)
+        if self.settlement is not None:
+            return self.settlement.info.total
+        return self.settlement_list.charge_items_total
 
     @classmethod
     def from_settlement_list(cls, settlement_list: SettlementList) -> Encounter:

@@ -201,10 +201,11 @@ class DrgPricer:
             if rate.standard is not None
             else f"RW {weight} × base rate {self.rates.base_rate}"
         )
+        standard_text, cost_text = format_money(standard), format_money(cost)
         inputs = {
             "weight": str(weight),
-            "payment_standard": format_money(standard),
-            "total_cost": format_money(cost),
+            "payment_standard": standard_text,
+            "total_cost": cost_text,
             "high_threshold": format_money(judgement.high_threshold),
         }
         if rate.standard is None and self.rates.base_rate is not None:
@@ -244,8 +245,8 @@ class DrgPricer:
             formula=formula,
             inputs=inputs,
             explanation=(
-                f"{rate.code} {rate.name}: RW {weight}, 支付标准 {format_money(standard)} 元; "
-                f"医疗费用 {format_money(cost)} 元, {verdict}, 支付 {format_money(payment)} 元, "
+                f"{rate.code} {rate.name}: RW {weight}, 支付标准 {standard_text} 元; "
+                f"医疗费用 {cost_text} 元, {verdict}, 支付 {format_money(payment)} 元, "
                 f"{'结余' if balance >= 0 else '超支'} {format_money(abs(balance))} 元。"
             ),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Final, Literal
 
 from medins_sdk.models import Outlier
@@ -74,13 +75,7 @@ class OutlierPolicy:
         Thresholds are rounded to the cent (half up) before comparing, so the comparison
         the insurance office repeats by hand gives the same answer.
         """
-        multiple = next(
-            band.multiple
-            for band in self.high
-            if band.max_weight is None or weight <= band.max_weight
-        )
-        high = to_cents(standard * multiple)
-        low = to_cents(standard * self.low_ratio) if self.low_ratio is not None else None
+        high, low, multiple = _thresholds(self, weight, standard)
         outlier: Outlier | None = None
         if cost >= high:
             outlier = "high"
@@ -138,3 +133,18 @@ class OutlierPolicy:
 def _band(text: str) -> HighBand:
     bound, _, multiple = text.strip().partition(":")
     return HighBand(None if bound.strip() == "*" else Decimal(bound), Decimal(multiple))
+
+
+@lru_cache(maxsize=4096)
+def _thresholds(
+    policy: OutlierPolicy, weight: Decimal, standard: Decimal
+) -> tuple[Decimal, Decimal | None, Decimal]:
+    """``(high, low, multiple)`` for a group: the same few hundred groups recur on every case."""
+    multiple = next(
+        band.multiple
+        for band in policy.high
+        if band.max_weight is None or weight <= band.max_weight
+    )
+    high = to_cents(standard * multiple)
+    low = to_cents(standard * policy.low_ratio) if policy.low_ratio is not None else None
+    return high, low, multiple
