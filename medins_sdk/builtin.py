@@ -17,6 +17,7 @@ from medins_sdk.codes.tables import ClearingType
 from medins_sdk.commands import Command
 from medins_sdk.commands.payment import GroupCommand, PriceCommand
 from medins_sdk.commands.plugins import PluginsCommand
+from medins_sdk.commands.report_drg import ReportDrgCommand
 from medins_sdk.commands.validate import ValidateCommand
 from medins_sdk.hookspecs import hookimpl
 from medins_sdk.io.formats import BUILTIN_FORMATS, ModelFormat
@@ -63,4 +64,10 @@ def medins_register_clearing_categories() -> Iterable[ClearingCategory]:
 
 @hookimpl
 def medins_register_commands() -> Iterable[Command]:
-    return [ValidateCommand(), GroupCommand(), PriceCommand(), PluginsCommand()]
+    return [
+        ValidateCommand(),
+        GroupCommand(),
+        PriceCommand(),
+        ReportDrgCommand(),
+        PluginsCommand(),
+    ]

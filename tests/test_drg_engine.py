@@ -483,6 +483,27 @@ def test_multiple_trauma_in_two_regions_is_mdcz(engines: dict[str, Built], name:
     assert single.mdc != "MDCZ"
 
 
+def test_multiple_trauma_without_a_z_operation_is_grouped_by_its_principal(
+    beijing: Built,
+) -> None:
+    """MDCZ admits a head and a femur injury, but no MDCZ table lists the principal procedure
+    (35.2101, a heart-valve replacement): the case passes to the principal diagnosis's MDCB
+    and is grouped there, as OpenDRG's Beijing grouper does, rather than held in ZQY."""
+    result = group(beijing, case("S06.500", ("S72.000",), "35.2101"))
+    assert (result.status, result.mdc) == ("grouped", "MDCB")
+    outcomes = [(step.step, step.outcome, step.rule) for step in result.trace]
+    assert ("pre-mdc", "matched", "MDCZ") in outcomes
+    assert ("adrg", "none", "MDCZ") in outcomes
+
+
+def test_a_newborn_no_newborn_group_takes_is_mdcp_ambiguous(beijing: Built) -> None:
+    """P07.000 (extremely low birth weight, not in PS1–PS4's tables) fits no MDCP ADRG and no
+    ordinary MDC lists it: PQY, with the trace saying why at each step."""
+    result = group(beijing, case("P07.000", age=0, newborn_days=5, birth_weight=900))
+    assert (result.status, result.group) == ("ambiguous", "PQY")
+    assert [step.outcome for step in result.trace][-3:] == ["none", "none", "ambiguous"]
+
+
 @pytest.mark.parametrize("name", SCHEMES)
 def test_hiv_principal_diagnosis_is_mdcy(engines: dict[str, Built], name: str) -> None:
     built = engines[name]

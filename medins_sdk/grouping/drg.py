@@ -10,18 +10,23 @@ the :class:`medins_sdk.schemes.Grouper` protocol. The algorithm (REFERENCE §3),
    without a birth weight (0 g counts as none); a principal diagnosis in no MDC list; a sex that
    contradicts every MDC holding the principal diagnosis (MDCM male only, MDCN and MDCO female
    only); a length-of-stay split without a length of stay.
-2. **Pre-MDC**, in order MDCA → MDCP → MDCY → MDCZ (see ``DrgGrouper._pre_mdc``), else the
-   MDC whose list holds the principal diagnosis (the first in ``mdc.json`` order the sex
-   allows; pre-MDC lists are not used for this, so an adult's newborn diagnosis has no MDC).
-3. **ADRG**: within the MDC, surgical ADRGs, then non-OR procedure ADRGs, then medical ADRGs,
-   each in pack order; the first whose entry conditions hold. None: the MDC's ambiguous group
-   ``<letter>QY`` with status ``ambiguous``. A case with an operation that no surgical ADRG
-   of the MDC lists still falls through to the medical ADRGs (REFERENCE §3 sends only cases
-   that fit no ADRG to QY). The principal procedure is the operation flagged principal, else
-   the first listed (as :attr:`SettlementList.principal_operation`). ``包含全部手术`` (SB1,
-   TB1, WJ1, XJ1, YC1) asks for an operating-room principal procedure, ``且无手术`` (ZZ1) for no
-   operating-room procedure at all; an operating-room procedure is a code of some surgical
-   ADRG's procedure table, since the packs carry no operating-room flag.
+2. **Categories**, tried in turn until one has an ADRG for the case: MDCA (any of its ADRGs'
+   entry), then the pre-MDC categories that admit the case in order MDCP → MDCY → MDCZ (see
+   ``DrgGrouper._pre_mdc``), then the MDCs whose list holds the principal diagnosis and whose
+   sex restriction the patient meets, in ``mdc.json`` order (pre-MDC lists are not used for
+   this, so an adult's newborn diagnosis has no MDC). A category without an ADRG for the
+   case passes it on (multiple trauma whose operation no MDCZ table lists is grouped in the
+   principal diagnosis's MDC).
+3. **ADRG**: within a category, surgical ADRGs, then non-OR procedure ADRGs, then medical
+   ADRGs, each in pack order; the first whose entry conditions hold. No category has one:
+   the ambiguous group ``<letter>QY`` (status ``ambiguous``) of the principal diagnosis's
+   MDC, else of the pre-MDC category that admitted the case. A case with an operation that
+   no surgical ADRG of the MDC lists still falls through to the medical ADRGs (REFERENCE §3
+   sends only cases that fit no ADRG to QY). The principal procedure is the operation
+   flagged principal, else the first listed (as :attr:`SettlementList.principal_operation`).
+   ``包含全部手术`` (SB1, TB1, WJ1, XJ1, YC1) asks for an operating-room principal procedure,
+   ``且无手术`` (ZZ1) for no operating-room procedure at all; an operating-room procedure is a
+   code of some surgical ADRG's procedure table, since the packs carry no operating-room flag.
 4. **Severity**: each secondary diagnosis is looked up in the MCC list, then the CC list; it does
    not count when the principal diagnosis is in its exclusion table.
 5. **DRG**: the ADRG's DRGs filtered by age band, then length-of-stay band (parsed from the DRG
@@ -191,24 +196,52 @@ class DrgGrouper:
         if isinstance(case, str):
             trace.append(_step("input", "ungroupable", case))
             return _Outcome("ungroupable", case)
-        mdc = self._pre_mdc(case, trace)
-        if mdc is None:
-            mdc, reason = self._mdc(case, trace)
-            if mdc is None:
-                return _Outcome("ungroupable", reason)
-        adrg = self._adrg(case, mdc, trace)
-        if adrg is None:
-            group = f"{mdc[-1]}QY"
-            reason = f"no ADRG of {mdc} accepts the case: ambiguous group {group} (歧义组)"
-            trace.append(_step("adrg", "ambiguous", reason, group))
-            return _Outcome(
-                "ambiguous", reason, mdc, None, group, f"{self.pack.mdc_names[mdc]}歧义组"
-            )
+        found = self._mdca(case, trace)
+        if found is None:
+            categories = self._pre_mdc(case, trace)
+            found = self._first_adrg(case, categories, trace)
+            if found is None:
+                ordinary, reason = self._mdc(case, trace, final=not categories)
+                found = self._first_adrg(case, ordinary, trace)
+                if found is None:
+                    entered = ordinary or categories
+                    if not entered:
+                        return _Outcome("ungroupable", reason)
+                    return self._ambiguous(entered[0], trace)
+        mdc, adrg = found
         level = self._severity(case, trace)
         drg = _choose_drg(case, adrg, level, trace)
         if isinstance(drg, str):
             return _Outcome("ungroupable", drg, mdc, adrg.code)
         return _Outcome("grouped", None, mdc, adrg.code, drg.code, drg.name)
+
+    def _first_adrg(
+        self, case: _Case, mdcs: tuple[str, ...], trace: list[TraceStep]
+    ) -> tuple[str, AdrgRule] | None:
+        """The first of ``mdcs`` with an ADRG accepting the case, and that ADRG.
+
+        A category that admits the case but has no ADRG for it passes it on to the next:
+        multiple trauma with an operation no MDCZ table lists is grouped by its principal
+        diagnosis's own MDC (as OpenDRG's Beijing grouper does), not held in ZQY.
+        """
+        for mdc in mdcs:
+            adrg = self._adrg(case, mdc, trace)
+            if adrg is not None:
+                return mdc, adrg
+            key = ("none", mdc)
+            step = self._steps.get(key)
+            if step is None:
+                detail = f"no ADRG of {mdc} accepts the case; the next category is tried"
+                step = self._intern(key, _step("adrg", "none", detail, mdc))
+            trace.append(step)
+        return None
+
+    def _ambiguous(self, mdc: str, trace: list[TraceStep]) -> _Outcome:
+        """The MDC's ambiguous group ``<letter>QY`` (歧义组): no ADRG anywhere took the case."""
+        group = f"{mdc[-1]}QY"
+        reason = f"no ADRG of {mdc} accepts the case: ambiguous group {group} (歧义组)"
+        trace.append(_step("adrg", "ambiguous", reason, group))
+        return _Outcome("ambiguous", reason, mdc, None, group, f"{self.pack.mdc_names[mdc]}歧义组")
 
     def _case(self, encounter: Encounter) -> _Case | str:
         """Extract the grouping facts, or the reason the case cannot be grouped (rule 1)."""
@@ -288,48 +321,46 @@ class DrgGrouper:
             parts.append(f"not in {self._procedure_edition}: {', '.join(unknown)}")
         return "codes " + "; ".join(parts)
 
-    def _pre_mdc(self, case: _Case, trace: list[TraceStep]) -> str | None:
-        """The pre-MDC category capturing the case, checked in order MDCA → MDCP → MDCY → MDCZ.
+    def _mdca(self, case: _Case, trace: list[TraceStep]) -> tuple[str, AdrgRule] | None:
+        """MDCA, checked first: the first MDCA ADRG whose entry holds (transplants, long
+        ventilation, ECMO), whatever the principal diagnosis."""
+        for adrg in self._candidates(case, "MDCA"):
+            matched = _entry_match(case, adrg)
+            if matched is not None:
+                detail = f"MDCA: {adrg.code} {adrg.name}"
+                trace.append(_step("pre-mdc", "matched", detail, *matched))
+                trace.append(_step("adrg", "matched", f"{detail} (surgical)", *matched))
+                return "MDCA", adrg
+        trace.append(_SKIPPED_MDCA)
+        return None
 
-        - MDCA: any MDCA ADRG's entry holds (transplants, long ventilation, ECMO), whatever the
-          principal diagnosis.
-        - MDCP: a newborn (age < 29 days) whose principal diagnosis is in MDCP's list, or an
-          infant (29 days to 1 year) whose principal diagnosis is in the principal-diagnosis
-          table of an MDCP ADRG for that age (PV1, ``29天≤出生年龄＜1周岁``). Age in days is
-          ``nwb_age``, else admission date − birth date; unknown age is not a newborn.
+    def _pre_mdc(self, case: _Case, trace: list[TraceStep]) -> tuple[str, ...]:
+        """The pre-MDC categories after MDCA that admit the case, in order MDCP → MDCY → MDCZ.
+
+        - MDCP: the principal diagnosis is in MDCP's list and the patient is under one year
+          (age in days: ``nwb_age``, else admission date − birth date); MDCP's ADRGs then
+          hold newborns (< 29 days) and, in PV1, infants.
         - MDCY: the principal diagnosis is in MDCY's list (HIV).
         - MDCZ: the principal diagnosis is in one of MDCZ's body-region lists and the
           diagnoses (principal and other) fall in at least two different regions
           (多发严重创伤: injuries of at least two regions, one of them the principal).
         """
         pack = self.pack
-        for adrg in self._candidates(case, "MDCA"):
-            matched = _entry_match(case, adrg)
-            if matched is not None:
-                trace.append(
-                    _step("pre-mdc", "matched", f"MDCA: {adrg.code} {adrg.name}", *matched)
-                )
-                return "MDCA"
-        trace.append(_SKIPPED_MDCA)
+        admitted: list[str] = []
         principal = case.principal
         days = case.age_days
         if principal in pack.mdc_codes.get("MDCP", ()) and days is not None and days < INFANT_DAYS:
-            infant_match = days < NEWBORN_DAYS or any(
-                adrg.age_days is not None
-                and adrg.age_days.holds(days)
-                and _entry_match(case, adrg) is not None
-                for adrg in pack.adrgs_of["MDCP"]
-            )
-            if infant_match:
-                detail = f"MDCP: age {days} days and principal diagnosis in MDCP's list"
-                trace.append(_step("pre-mdc", "matched", detail, "MDCP", (principal,)))
-                return "MDCP"
-        trace.append(_SKIPPED_MDCP)
+            detail = f"MDCP: age {days} days and principal diagnosis in MDCP's list"
+            trace.append(_step("pre-mdc", "matched", detail, "MDCP", (principal,)))
+            admitted.append("MDCP")
+        else:
+            trace.append(_SKIPPED_MDCP)
         if principal in pack.mdc_codes.get("MDCY", ()):
             detail = "MDCY: principal diagnosis in MDCY's list"
             trace.append(_step("pre-mdc", "matched", detail, "MDCY", (principal,)))
-            return "MDCY"
-        trace.append(_SKIPPED_MDCY)
+            admitted.append("MDCY")
+        else:
+            trace.append(_SKIPPED_MDCY)
         regions_of = pack.regions_of
         if principal in regions_of:
             touched = [c for c in (principal, *case.others) if c in regions_of]
@@ -337,39 +368,45 @@ class DrgGrouper:
             if len(regions) >= 2:
                 detail = f"MDCZ: injuries in {len(regions)} regions: {'、'.join(sorted(regions))}"
                 trace.append(_step("pre-mdc", "matched", detail, "MDCZ", tuple(touched)))
-                return "MDCZ"
+                admitted.append("MDCZ")
+                return tuple(admitted)
         trace.append(_SKIPPED_MDCZ)
-        return None
+        return tuple(admitted)
 
-    def _mdc(self, case: _Case, trace: list[TraceStep]) -> tuple[str | None, str]:
-        """``(MDC, why)``: the MDC listing the principal diagnosis that the sex allows, or
-        ``(None, reason)``.
+    def _mdc(
+        self, case: _Case, trace: list[TraceStep], *, final: bool
+    ) -> tuple[tuple[str, ...], str]:
+        """``(MDCs, why)``: the MDCs listing the principal diagnosis that the sex allows, in
+        ``mdc.json`` order (tried in turn), or ``((), reason)`` when there is none: the
+        case's end (traced ``ungroupable``) when ``final``, else a pre-MDC category that
+        admitted it gets its ambiguous group.
 
-        When several MDCs list it, the first in ``mdc.json`` order whose sex restriction the
-        patient meets (the sex is known: :meth:`_case` refuses others).
+        Only ten principal diagnoses are listed by two MDCs (MDCM and MDCN, where the sex
+        decides, MDCL and MDCX, MDCP and MDCX); the sex is known (:meth:`_case`).
         """
         principal = case.principal
-        candidates = self.pack.mdcs_of.get(principal, ())
-        if not candidates:
+        outcome = "ungroupable" if final else "none"
+        listed = self.pack.mdcs_of.get(principal, ())
+        if not listed:
             reason = f"principal diagnosis {principal} is in no MDC's list (pre-MDC lists aside)"
-            trace.append(_step("mdc", "ungroupable", reason, codes=(principal,)))
-            return None, reason
-        for mdc in candidates:
-            sex = SEX_OF_MDC.get(mdc)
-            if sex is None or case.gender is sex:
-                key = ("mdc", mdc, principal)
-                step = self._steps.get(key)
-                if step is None:
-                    detail = f"{mdc} {self.pack.mdc_names[mdc]}: lists the principal diagnosis"
-                    step = self._intern(key, _step("mdc", "chosen", detail, mdc, (principal,)))
-                trace.append(step)
-                return mdc, step.detail
-        reason = (
-            f"sex {case.gender.value} contradicts {', '.join(candidates)}, the MDC(s) of the "
-            f"principal diagnosis {principal}"
-        )
-        trace.append(_step("mdc", "ungroupable", reason, codes=(principal,)))
-        return None, reason
+            trace.append(_step("mdc", outcome, reason, codes=(principal,)))
+            return (), reason
+        allowed = tuple(mdc for mdc in listed if SEX_OF_MDC.get(mdc) in (None, case.gender))
+        if not allowed:
+            reason = (
+                f"sex {case.gender.value} contradicts {', '.join(listed)}, the MDC(s) of the "
+                f"principal diagnosis {principal}"
+            )
+            trace.append(_step("mdc", outcome, reason, codes=(principal,)))
+            return (), reason
+        for mdc in allowed:
+            key = ("mdc", mdc, principal)
+            step = self._steps.get(key)
+            if step is None:
+                detail = f"{mdc} {self.pack.mdc_names[mdc]}: lists the principal diagnosis"
+                step = self._intern(key, _step("mdc", "chosen", detail, mdc, (principal,)))
+            trace.append(step)
+        return allowed, ""
 
     def _candidates(self, case: _Case, mdc: str) -> list[AdrgRule]:
         """The ADRGs of ``mdc`` the case's codes can open, in grouping order."""
