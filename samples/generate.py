@@ -5,6 +5,9 @@
   2304 settlement answer.
 * ``mixed-defects.jsonl`` — valid records with planted defects between them; ``medins
   validate`` must report exactly the defects listed in ``PLANTED`` (tests check this).
+* ``inpatient.jsonl`` — 40 canonical inpatient encounters only, for the verbs that group and
+  price (``medins group / price / report drg``). Synthetic: codes, costs and stays are drawn
+  independently, so costs do not follow any scheme's weights (many DRG outliers).
 """
 
 from __future__ import annotations
@@ -100,7 +103,12 @@ def defect_lines() -> list[str]:
     return lines
 
 
+def inpatient_lines() -> list[str]:
+    return [_line(_canonical(e)) for e in encounters(40, 2025, 1000)]
+
+
 def main(out: Path = HERE) -> None:
+    (out / "inpatient.jsonl").write_text("\n".join(inpatient_lines()) + "\n", encoding="utf-8")
     (out / "encounters.jsonl").write_text("\n".join(valid_lines()) + "\n", encoding="utf-8")
     (out / "mixed-defects.jsonl").write_text("\n".join(defect_lines()) + "\n", encoding="utf-8")
 

@@ -36,7 +36,7 @@ PLANTED: list[tuple[str, object, str]] = GENERATOR.PLANTED
 
 def test_bundled_samples_are_up_to_date(tmp_path: Path) -> None:
     GENERATOR.main(tmp_path)
-    for name in ("encounters.jsonl", "mixed-defects.jsonl"):
+    for name in ("encounters.jsonl", "mixed-defects.jsonl", "inpatient.jsonl"):
         assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), (
             f"samples/{name} is stale: run python samples/generate.py"
         )
