@@ -10,8 +10,10 @@ that has no primary source is a ``parameter`` whose ``source`` says so.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -196,3 +198,33 @@ def load_pack(root: Traversable | Path) -> RulePack:
             )
         contents[entry.path] = data
     return RulePack(manifest, contents)
+
+
+def add_manifest_arguments(parser: argparse.ArgumentParser, source_help: str) -> None:
+    """``--scheme --region --version --effective-from --source-note --licence``: what every
+    pack-writing command records in the manifest (``source_help`` says what the source is)."""
+    parser.add_argument("--scheme", required=True)
+    parser.add_argument("--region", type=_region, help="admdvs of the region, e.g. 110000")
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--effective-from", type=date.fromisoformat, required=True)
+    parser.add_argument("--source-note", required=True, help=source_help)
+    parser.add_argument("--licence", required=True)
+
+
+def manifest_from_arguments(args: argparse.Namespace, title: str) -> PackManifest:
+    """The manifest (without files) the options of :func:`add_manifest_arguments` describe."""
+    return PackManifest(
+        scheme=args.scheme,
+        region=args.region,
+        version=args.version,
+        title=title,
+        effective_from=args.effective_from,
+        source=args.source_note,
+        licence=args.licence,
+    )
+
+
+def _region(text: str) -> str:
+    if not re.match(patterns.REGION, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a six-digit admdvs")
+    return text

@@ -38,7 +38,13 @@ from datetime import date
 from pathlib import Path
 
 from medins_sdk.codes import patterns
-from medins_sdk.packs import PackData, PackManifest, pack_json, write_pack_dir
+from medins_sdk.packs import (
+    PackData,
+    PackManifest,
+    add_manifest_arguments,
+    pack_json,
+    write_pack_dir,
+)
 
 _ICD10 = re.compile(patterns.ICD10)
 _ICD9CM3 = re.compile(patterns.ICD9CM3)
@@ -653,17 +659,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("source", type=Path, help="rule-text directory (rules/CHS_DRG_11_BJ)")
     parser.add_argument("-o", "--out", type=Path, required=True, help="pack directory to write")
-    parser.add_argument("--scheme", required=True)
-    parser.add_argument("--region", help="admdvs of the region, e.g. 110000")
-    parser.add_argument("--version", required=True)
-    parser.add_argument("--effective-from", type=date.fromisoformat, required=True)
-    parser.add_argument("--source-note", required=True, help="where the rule text comes from")
-    parser.add_argument("--licence", required=True)
+    add_manifest_arguments(parser, "where the rule text comes from")
     args = parser.parse_args(argv)
     if not (args.source / "2_ADRG.txt").is_file():
         parser.error(f"{args.source} is not a rule-text directory (no 2_ADRG.txt)")
-    if args.region is not None and not re.match(patterns.REGION, args.region):
-        parser.error(f"--region {args.region!r} is not a six-digit admdvs")
     pack = compile_rules(
         args.source,
         scheme=args.scheme,

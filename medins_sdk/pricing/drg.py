@@ -14,7 +14,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -27,7 +26,9 @@ from medins_sdk.packs import (
     PackError,
     PackManifest,
     PackParameter,
+    add_manifest_arguments,
     load_pack,
+    manifest_from_arguments,
     write_pack_dir,
 )
 from medins_sdk.pricing.outliers import (
@@ -309,12 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("weights", type=Path, help="CSV: code, name, RW [, standard]")
     parser.add_argument("-o", "--out", type=Path, required=True, help="pack directory to write")
-    parser.add_argument("--scheme", required=True)
-    parser.add_argument("--region", help="admdvs of the region, e.g. 110000")
-    parser.add_argument("--version", required=True)
-    parser.add_argument("--effective-from", type=date.fromisoformat, required=True)
-    parser.add_argument("--source-note", required=True, help="where the weights come from")
-    parser.add_argument("--licence", required=True)
+    add_manifest_arguments(parser, "where the weights come from")
     parser.add_argument("--base-rate", type=Decimal, help="yuan per RW (if no standards)")
     parser.add_argument(
         "--set",
@@ -331,15 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="record the primary source of a parameter (else it is marked configurable)",
     )
     args = parser.parse_args(argv)
-    manifest = PackManifest(
-        scheme=args.scheme,
-        region=args.region,
-        version=args.version,
-        title=f"{args.scheme} {args.version} DRG rates",
-        effective_from=args.effective_from,
-        source=args.source_note,
-        licence=args.licence,
-    )
+    manifest = manifest_from_arguments(args, f"{args.scheme} {args.version} DRG rates")
     try:
         rates = write_rates_pack(
             args.weights.read_bytes(),

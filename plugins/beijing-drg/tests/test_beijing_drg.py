@@ -6,10 +6,7 @@ OR19 阴道分娩 RW 0.20 → ¥4,120); outlier thresholds are the pack's config
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from medins_sdk.plugins import PluginManager
 from medins_sdk.pricing.drg import DrgRates
 from medins_sdk.synthetic import coded_encounter
 from medins_sdk.testing import SchemeConformance
+from medins_sdk.testing.packs import assert_build_reproduces
 
 DIST = "medins-plugin-beijing-drg"
 HERE = Path(__file__).resolve().parents[1]
@@ -60,19 +58,7 @@ def caesarean(cost: str) -> Encounter:
 
 @pytest.mark.skipif(not DATA.is_dir(), reason=f"the OpenDRG reference data is not at {DATA}")
 def test_shipped_packs_are_what_the_build_script_makes(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    subprocess.run(
-        ["bash", str(HERE / "build-packs.sh"), str(DATA), str(tmp_path)],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    shipped = sorted(p.relative_to(PACKS) for p in PACKS.rglob("*") if p.is_file())
-    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert shipped == built
-    for path in shipped:
-        assert (PACKS / path).read_bytes() == (tmp_path / path).read_bytes(), path
+    assert_build_reproduces(HERE / "build-packs.sh", DATA, PACKS, tmp_path)
 
 
 def test_the_scheme_is_registered_with_its_region_and_dates() -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +16,7 @@ from medins_sdk.pricing.drg import write_rates_pack
 from medins_sdk.schemes import UnpricableError
 from medins_sdk.synthetic import coded_encounter
 from medins_sdk.testing import SchemeConformance
+from medins_sdk.testing.packs import assert_build_reproduces
 
 DIST = "medins-plugin-chs-drg"
 HERE = Path(__file__).resolve().parents[1]
@@ -74,18 +72,7 @@ def configured(rates_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.skipif(not DATA.is_dir(), reason=f"the OpenDRG reference data is not at {DATA}")
 def test_shipped_pack_is_what_the_build_script_makes(tmp_path: Path) -> None:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    subprocess.run(
-        ["bash", str(HERE / "build-packs.sh"), str(DATA), str(tmp_path)],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    shipped = sorted(p.relative_to(PACKS) for p in PACKS.rglob("*") if p.is_file())
-    assert shipped == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    for path in shipped:
-        assert (PACKS / path).read_bytes() == (tmp_path / path).read_bytes(), path
+    assert_build_reproduces(HERE / "build-packs.sh", DATA, PACKS, tmp_path)
 
 
 def test_the_national_scheme_has_628_groups_and_no_region() -> None:
