@@ -15,6 +15,12 @@ from medins_sdk.codes.icd import icd9_crosswalk, icd10_crosswalk
 from medins_sdk.codes.maps import CodeMap
 from medins_sdk.codes.tables import ClearingType
 from medins_sdk.commands import Command
+from medins_sdk.commands.dip import (
+    BuildCatalogueCommand,
+    DipPriceCommand,
+    ImportCatalogueCommand,
+    PointValueCommand,
+)
 from medins_sdk.commands.payment import GroupCommand, PriceCommand
 from medins_sdk.commands.plugins import PluginsCommand
 from medins_sdk.commands.report_drg import ReportDrgCommand
@@ -69,5 +75,9 @@ def medins_register_commands() -> Iterable[Command]:
         GroupCommand(),
         PriceCommand(),
         ReportDrgCommand(),
+        BuildCatalogueCommand(),
+        ImportCatalogueCommand(),
+        PointValueCommand(),
+        DipPriceCommand(),
         PluginsCommand(),
     ]

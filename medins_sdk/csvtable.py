@@ -51,7 +51,7 @@ class TableLayout:
         header = next(rows, None)
         if header is None:
             raise self.error(f"{source}: empty {self.title}")
-        positions = self._positions(header, source)
+        positions = self.positions(header, source)
         problems: list[str] = []
         seen: set[str] = set()
         values: dict[str, T] = {}
@@ -76,8 +76,9 @@ class TableLayout:
             raise self.error(f"{source}: " + "; ".join(problems))
         return values
 
-    def _positions(self, header: list[str], source: str) -> dict[str, int]:
-        """Column key → index in ``header`` (the first matching header wins)."""
+    def positions(self, header: list[str], source: str) -> dict[str, int]:
+        """Column key → index in ``header`` (the first matching header wins); ``error`` when a
+        required column is missing. Streaming readers of large tables use it directly."""
         cleaned = [cell.strip() for cell in header]
         positions: dict[str, int] = {}
         for key, names in self.columns.items():

@@ -14,6 +14,7 @@ Each type validates in pydantic-core without Python callbacks on the hot path:
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -178,6 +179,20 @@ def to_cents(value: Decimal) -> Decimal:
     multiplies money by a factor rounds through here so that rounding is uniform.
     """
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_fraction(value: Fraction, places: int) -> Decimal:
+    """An exact ratio (a mean cost, a share of a fund) as a decimal of ``places`` places, half up.
+
+    Means and shares are ratios of exact sums; dividing ``Decimal``s would round once at 28
+    digits and again at the end, so they are kept as fractions and rounded here, once,
+    with the same half-up rule as :func:`to_cents` (halves round away from zero).
+    """
+    scaled = abs(value) * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    return Decimal(-whole if value < 0 else whole).scaleb(-places)
 
 
 def format_money(value: Decimal) -> str:

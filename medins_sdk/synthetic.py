@@ -5,12 +5,13 @@ byte for byte. Hypothesis strategies (``medins_sdk.testing``) drive the same gen
 a Hypothesis-controlled ``Random``, so tests, samples and benchmarks share one source of
 realistic data. Codes come from the ICD-10 / ICD-9-CM-3 insurance 2.0 editions (grey codes
 excluded); amounts are exact to the cent and every total agrees with its parts.
+:func:`dip_history` draws a region's settled cases, the input of a DIP catalogue build.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -27,6 +28,8 @@ from medins_sdk.codes.tables import (
     Gender,
     OperationType,
 )
+from medins_sdk.grouping.dip_history import HistoryCase
+from medins_sdk.grouping.dip_match import DipCase
 from medins_sdk.models import (
     ChargeItemSummary,
     ChargeLine,
@@ -508,3 +511,114 @@ def coded_encounter(
         }
     )
     return Encounter.model_construct(id=info.setl_id, settlement_list=listing)
+
+
+COLORECTAL = Department(
+    "A04.01.02",
+    "结直肠外科",
+    ("C18", "C20", "K57", "K63"),
+    ("45.7", "48.6", "45.2", "45.4", "99.25"),
+)
+"""A colorectal-surgery ward (seed 004: Guangzhou's Sixth Affiliated Hospital), for DIP history."""
+
+_DIP_PATHWAYS = 6
+"""Common treatment pathways per department in a synthetic DIP history."""
+_KIND_COST_FEN = {
+    "手术": 3_500_000,
+    "介入治疗": 3_000_000,
+    "治疗性操作": 1_200_000,
+    "诊断性操作": 800_000,
+}
+"""Typical cost of a stay by its heaviest procedure's category, in fen (synthetic)."""
+_CONSERVATIVE_FEN = 600_000
+_INSTITUTIONS = tuple(f"H4401{n:07d}" for n in (1001, 1002, 2001, 2002, 3001, 3002))
+"""Synthetic institution codes of a Guangzhou-like region (440100)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Pathway:
+    principal: str
+    procedures: tuple[str, ...]
+    cost_fen: int
+
+
+def _pathway_cost(rng: Random, procedures: Sequence[str]) -> int:
+    categories = icd.procedure_categories()
+    costs = sorted(
+        (_KIND_COST_FEN.get(categories.category_of(code) or "", 800_000) for code in procedures),
+        reverse=True,
+    )
+    base = costs[0] + sum(costs[1:]) // 5 if costs else _CONSERVATIVE_FEN
+    return base * rng.randint(70, 160) // 100
+
+
+@cache
+def _pathways(department: Department) -> tuple[_Pathway, ...]:
+    """A department's common pathways: one conservative, the others with one or two of its
+    procedures; drawn once from a generator seeded by the department's code."""
+    rng = Random(f"dip-pathways-{department.code}")
+    prefixes = department.procedure_prefixes or ("88.7", "89.5", "99.2")
+    found = []
+    for index in range(_DIP_PATHWAYS):
+        principal = _code(rng, "icd10", department.diagnosis_prefixes)[0]
+        count = 0 if index == 0 else rng.randint(1, 2)
+        procedures = tuple(dict.fromkeys(_code(rng, "icd9cm3", prefixes)[0] for _ in range(count)))
+        found.append(_Pathway(principal, procedures, _pathway_cost(rng, procedures)))
+    return tuple(found)
+
+
+def dip_history(
+    rng: Random, count: int, years: Sequence[int] = (2021, 2022, 2023)
+) -> Iterator[HistoryCase]:
+    """A region's settled inpatient cases, the input of a DIP catalogue build; synthetic.
+
+    Most cases follow one of each department's common pathways (:func:`_pathways`; the
+    colorectal ward's among them), the first pathways more often, so that frequent
+    combinations reach a core group's threshold as in a real region; one case in six is a rare
+    combination of the department's codes, so that 综合病种 fill too. Later years have more
+    cases and cost 5 % more a year; about 2 % of cases cost 2.5–6 times their pathway's usual
+    cost and 3 % under half of it. Costs are whole fen; the same seed gives the same cases.
+    """
+    departments = (*DEPARTMENTS, COLORECTAL)
+    spread = sum(range(1, len(years) + 1))
+    for index in range(count):
+        draw = rng.randint(1, spread)
+        position = 0
+        while draw > position + 1:
+            draw -= position + 1
+            position += 1
+        year = years[position]
+        department = rng.choice(departments)
+        if rng.randint(1, 6) > 1:
+            common = _pathways(department)
+            pathway = common[min(rng.randrange(len(common)), rng.randrange(len(common)))]
+            principal, procedures, cost = pathway.principal, pathway.procedures, pathway.cost_fen
+        else:
+            principal = _code(rng, "icd10", department.diagnosis_prefixes)[0]
+            prefixes = department.procedure_prefixes or ("88.7", "89.5", "99.2")
+            procedures = tuple(
+                dict.fromkeys(_code(rng, "icd9cm3", prefixes)[0] for _ in range(rng.randint(0, 3)))
+            )
+            cost = _pathway_cost(rng, procedures)
+        cost = cost * (100 + 5 * position) // 100 * rng.randint(70, 130) // 100
+        luck = rng.randint(1, 100)
+        if luck <= 2:
+            cost = cost * rng.randint(250, 600) // 100
+        elif luck <= 5:
+            cost = cost * rng.randint(20, 45) // 100
+        others = tuple(
+            dict.fromkeys(
+                code
+                for code in (
+                    _code(rng, "icd10", _SECONDARY_PREFIXES)[0] for _ in range(rng.randint(0, 3))
+                )
+                if code != principal
+            )
+        )
+        yield HistoryCase(
+            id=f"GZ{year}{index:07d}",
+            year=year,
+            case=DipCase(principal, procedures, others, rng.randint(1, 90)),
+            cost=Decimal(max(cost, 1)).scaleb(-2),
+            institution=rng.choice(_INSTITUTIONS),
+        )

@@ -23,6 +23,7 @@ from medins_sdk.codes.icd import (
     icd10_grey,
     icd10_insurance,
     icd10_subcategory,
+    outside_insurance_editions,
     procedure_categories,
 )
 from medins_sdk.codes.tables import (
@@ -72,5 +73,6 @@ __all__ = [
     "icd10_grey",
     "icd10_insurance",
     "icd10_subcategory",
+    "outside_insurance_editions",
     "procedure_categories",
 ]

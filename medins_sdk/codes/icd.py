@@ -43,6 +43,7 @@ __all__ = [
     "icd10_grey",
     "icd10_insurance",
     "icd10_subcategory",
+    "outside_insurance_editions",
     "procedure_categories",
 ]
 
@@ -714,3 +715,18 @@ def dip_procedure_groups() -> CodeCategories:
     return _load_categories(
         _data("procedure_category_dip_taian.dat"), name="泰安DIP手术操作分类", valid=_is_dip_group
     )
+
+
+def outside_insurance_editions(diagnoses: Iterable[str], procedures: Iterable[str]) -> str | None:
+    """Why a case's codes cannot be grouped, naming every code outside the insurance editions
+    (ICD-10 / ICD-9-CM-3 医保版 2.0), or None when all are in them.
+
+    Settlement lists must carry insurance-edition codes; groupers refuse the others rather
+    than guess (a clinical-edition code is translated first, through the crosswalks).
+    """
+    parts = []
+    for codes, table in ((diagnoses, icd10_insurance()), (procedures, icd9_insurance())):
+        unknown = sorted({code for code in codes if code not in table})
+        if unknown:
+            parts.append(f"not in {table.name}: {', '.join(unknown)}")
+    return "codes " + "; ".join(parts) if parts else None

@@ -1,8 +1,10 @@
-"""DRG grouping: rule packs compiled from a scheme's published rule text.
+"""Grouping engines over rule packs: CHS-DRG and DIP.
 
-The grouping tables are data (DESIGN: "rule data, not rule code"), so a scheme's text is compiled
-once into a checksummed pack that the engine reads; see :mod:`medins_sdk.grouping.compiler`
-and, for the engine, :mod:`medins_sdk.grouping.drg`.
+The grouping tables are data (DESIGN: "rule data, not rule code"). A DRG scheme's text is
+compiled once into a checksummed pack that the engine reads (:mod:`medins_sdk.grouping.compiler`,
+:mod:`medins_sdk.grouping.drg`); a DIP catalogue is a pack built from history or imported from a
+published table (:mod:`medins_sdk.grouping.dip_builder`, :mod:`medins_sdk.grouping.dip_catalogue`)
+that :mod:`medins_sdk.grouping.dip` reads.
 Re-exports resolve lazily so that ``python -m medins_sdk.grouping.compiler`` does not import the
 module twice.
 """
@@ -13,11 +15,21 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from medins_sdk.grouping.compiler import CompiledPack, Problem, compile_rules, write_pack
+    from medins_sdk.grouping.dip import DipCatalogue, DipGrouper
     from medins_sdk.grouping.drg import DrgGrouper, DrgPack
 
-__all__ = ["CompiledPack", "DrgGrouper", "DrgPack", "Problem", "compile_rules", "write_pack"]
+__all__ = [
+    "CompiledPack",
+    "DipCatalogue",
+    "DipGrouper",
+    "DrgGrouper",
+    "DrgPack",
+    "Problem",
+    "compile_rules",
+    "write_pack",
+]
 
-_MODULE_OF = {"DrgGrouper": "drg", "DrgPack": "drg"}
+_MODULE_OF = {"DrgGrouper": "drg", "DrgPack": "drg", "DipGrouper": "dip", "DipCatalogue": "dip"}
 """Re-exports outside :mod:`medins_sdk.grouping.compiler`, by module."""
 
 

@@ -52,6 +52,7 @@ from medins_sdk.codes import (
     OperationType,
     icd9_insurance,
     icd10_insurance,
+    outside_insurance_editions,
 )
 from medins_sdk.grouping.drg_pack import (
     INFANT_DAYS,
@@ -167,11 +168,8 @@ class DrgGrouper:
         self.name = name
         self.pack = pack
         self._weights: Mapping[str, Decimal | None] = weights or {}
-        diagnoses, procedures = icd10_insurance(), icd9_insurance()
-        self._diagnosis_edition = diagnoses.name
-        self._procedure_edition = procedures.name
-        self._diagnosis_codes = frozenset(diagnoses.codes())
-        self._procedure_codes = frozenset(procedures.codes())
+        self._diagnosis_codes = frozenset(icd10_insurance().codes())
+        self._procedure_codes = frozenset(icd9_insurance().codes())
         self._steps: dict[tuple[object, ...], TraceStep] = {}
 
     def group(self, encounter: Encounter, scheme: PaymentScheme) -> GroupResult:
@@ -280,7 +278,9 @@ class DrgGrouper:
             and other_set <= known_diagnoses
             and procedure_set <= self._procedure_codes
         ):
-            return self._unknown_codes({principal, *others}, procedure_set)
+            reason = outside_insurance_editions({principal, *others}, procedure_set)
+            assert reason is not None  # the subset test failed: some code is outside them
+            return reason
         age_years = info.age
         age_days = None
         if age_years is None or age_years < 1:  # only the under-ones' age in days matters
@@ -309,17 +309,6 @@ class DrgGrouper:
             stay_days=info.length_of_stay,
             birth_weight=birth_weight,
         )
-
-    def _unknown_codes(self, diagnoses: set[str], procedures: frozenset[str]) -> str:
-        """The reason naming every code outside the insurance editions."""
-        parts = []
-        unknown = sorted(diagnoses - self._diagnosis_codes)
-        if unknown:
-            parts.append(f"not in {self._diagnosis_edition}: {', '.join(unknown)}")
-        unknown = sorted(procedures - self._procedure_codes)
-        if unknown:
-            parts.append(f"not in {self._procedure_edition}: {', '.join(unknown)}")
-        return "codes " + "; ".join(parts)
 
     def _mdca(self, case: _Case, trace: list[TraceStep]) -> tuple[str, AdrgRule] | None:
         """MDCA, checked first: the first MDCA ADRG whose entry holds (transplants, long
