@@ -13,6 +13,7 @@ Each type validates in pydantic-core without Python callbacks on the hot path:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Annotated, Any
@@ -198,3 +199,36 @@ def round_fraction(value: Fraction, places: int) -> Decimal:
 def format_money(value: Decimal) -> str:
     """Render an amount with exactly two decimals, as bureau statements show it."""
     return f"{value:.2f}"
+
+
+def allocate_cents(
+    amount: Decimal, weights: Sequence[Decimal], tie_keys: Sequence[str] | None = None
+) -> list[Decimal]:
+    """``amount`` shared in proportion to ``weights``, in whole cents that sum to it exactly.
+
+    The largest-remainder method: each part gets the whole cents of its exact share
+    (amount × weight ÷ Σ weights, kept as a fraction), and the cents left over go one each
+    to the parts with the largest remainders, ties broken by ``tie_keys`` (case ids, say)
+    and then by position. Every part is within a cent of its exact share, and the same
+    weights and keys give the same parts whatever their order. Used wherever a fund or an
+    overspend is split: DIP period settlement, departmental cost allocation.
+    """
+    cents = int(amount.scaleb(2))
+    if cents != amount.scaleb(2) or cents < 0:
+        raise ValueError(f"amount {amount} is not an amount in yuan (whole cents, not negative)")
+    if any(weight < 0 for weight in weights):
+        raise ValueError("a weight is negative")
+    total = Fraction(sum(weights, Decimal(0)))
+    if total <= 0:
+        raise ValueError("the weights sum to zero: no score or share to split the amount by")
+    keys = tie_keys if tie_keys is not None else [""] * len(weights)
+    whole: list[int] = []
+    remainders: list[tuple[Fraction, str, int]] = []
+    for index, (weight, key) in enumerate(zip(weights, keys, strict=True)):
+        share = Fraction(weight) * cents / total
+        floor = share.numerator // share.denominator
+        whole.append(floor)
+        remainders.append((floor - share, key, index))
+    for _, _, index in sorted(remainders)[: cents - sum(whole)]:
+        whole[index] += 1
+    return [Decimal(part).scaleb(-2) for part in whole]

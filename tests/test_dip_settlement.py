@@ -6,10 +6,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from medins_sdk.money import round_fraction
+from medins_sdk.money import allocate_cents, round_fraction
 from medins_sdk.pricing.dip_settlement import (
     budget_point_value,
     settle_period,
@@ -104,3 +104,18 @@ def test_the_order_of_the_cases_does_not_change_a_payment(
     first = {case.id: case.payment for case in settle_period(unique, amount).cases}
     second = {case.id: case.payment for case in settle_period(shuffled, amount).cases}
     assert first == second
+
+
+@given(
+    amount=st.decimals(min_value=0, max_value=10**6, places=2),
+    weights=st.lists(st.decimals(min_value=0, max_value=1000, places=4), min_size=1, max_size=8),
+)
+def test_allocated_cents_sum_to_the_amount_and_stay_within_a_cent(
+    amount: Decimal, weights: list[Decimal]
+) -> None:
+    assume(sum(weights) > 0)
+    parts = allocate_cents(amount, weights)
+    assert sum(parts, Decimal(0)) == amount
+    total = sum(weights, Decimal(0))
+    for part, weight in zip(parts, weights, strict=True):
+        assert abs(Fraction(part) - Fraction(amount) * Fraction(weight) / Fraction(total)) < 0.01

@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from medins_sdk.money import CENT, round_fraction, to_cents
+from medins_sdk.money import CENT, allocate_cents, round_fraction, to_cents
 
 POINT_VALUE_PLACES: Final = 6
 """Decimals of a point value as shown (yuan per point)."""
@@ -104,30 +104,14 @@ def settle_period(scores: Iterable[tuple[str, Decimal]], amount: Decimal) -> Per
     give the same payments whatever their order.
     """
     cases = list(scores)
-    if any(score < 0 for _, score in cases):
-        raise ValueError("a case score is negative")
     total = sum((score for _, score in cases), Decimal(0))
-    if total <= 0:
-        raise ValueError("the period has no score to share the amount among")
-    cents = int(amount.scaleb(2))
-    if cents != amount.scaleb(2) or cents < 0:
-        raise ValueError(f"amount {amount} is not an amount in yuan")
-    whole: list[int] = []
-    remainders: list[tuple[Fraction, str, int]] = []
-    for index, (case_id, score) in enumerate(cases):
-        share = Fraction(score) * cents / Fraction(total)
-        floor = share.numerator // share.denominator
-        whole.append(floor)
-        remainders.append((-(share - floor), case_id, index))
-    left = cents - sum(whole)
-    for _, _, index in sorted(remainders)[:left]:
-        whole[index] += 1
+    paid = allocate_cents(amount, [score for _, score in cases], [case_id for case_id, _ in cases])
     return PeriodSettlement(
         amount=amount,
         total_score=total,
         point_value=round_fraction(Fraction(amount) / Fraction(total), POINT_VALUE_PLACES),
         cases=tuple(
-            SettledCase(case_id, score, Decimal(paid).scaleb(-2))
-            for (case_id, score), paid in zip(cases, whole, strict=True)
+            SettledCase(case_id, score, payment)
+            for (case_id, score), payment in zip(cases, paid, strict=True)
         ),
     )
