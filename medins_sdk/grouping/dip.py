@@ -27,16 +27,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
-from medins_sdk.codes import DiagnosisType, Flag, OperationType
+from medins_sdk.codes import OperationType
 from medins_sdk.grouping.dip_catalogue import AdjustedScore, Adjustment, DipCatalogue, DipGroup
 from medins_sdk.grouping.dip_match import KINDS, DipCase, Match, diagnosis_keys, unknown_codes
+from medins_sdk.grouping.facts import western_diagnoses
 from medins_sdk.models import Encounter, GroupResult, TraceStep
 from medins_sdk.schemes import PaymentScheme
 
 __all__ = ["DipCase", "DipCatalogue", "DipGrouper", "case_of"]
 
-_WESTERN: Final = DiagnosisType.WESTERN
-_YES: Final = Flag.YES
 _PRINCIPAL_OPERATION: Final = OperationType.PRINCIPAL
 _STEP_CACHE_SIZE: Final = 1 << 17
 """Interned trace steps a grouper keeps before starting afresh (bounded memory on any input)."""
@@ -50,14 +49,7 @@ def case_of(encounter: Encounter) -> DipCase | str:
     the list's age in years, else computed from the birth date and the admission.
     """
     listing = encounter.settlement_list
-    principal: str | None = None
-    others: list[str] = []
-    for diagnosis in listing.diagnoses:
-        if diagnosis.type is _WESTERN:
-            if principal is None and diagnosis.principal is _YES:
-                principal = diagnosis.code
-            else:
-                others.append(diagnosis.code)
+    principal, others = western_diagnoses(listing)
     if principal is None:
         return NO_PRINCIPAL
     procedures: list[str] = []

@@ -44,6 +44,7 @@ from medins_sdk.packs import (
     load_pack,
     write_pack_dir,
 )
+from medins_sdk.pricing.ungrouped import UNGROUPED
 
 CATALOGUE: Final = "catalogue.csv"
 ADJUSTMENTS: Final = "adjustments.csv"
@@ -65,7 +66,7 @@ DEFAULT_COEFFICIENT: Final = "default_hospital_coefficient"
 LOW_RATIO: Final = "low_outlier_ratio"
 HIGH_MULTIPLE: Final = "high_outlier_multiple"
 REVIEW_MULTIPLE: Final = "review_multiple"
-UNGROUPED: Final = "ungrouped_payment"
+
 
 NATIONAL_SPEC: Final = "国家医疗保障按病种分值付费(DIP)技术规范 (REFERENCE §4)"
 

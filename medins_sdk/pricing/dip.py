@@ -28,14 +28,14 @@ from medins_sdk.grouping.dip import DipGrouper
 from medins_sdk.grouping.dip_catalogue import (
     SCORE_PLACES,
     SCORE_STEP,
-    UNGROUPED,
     DipCatalogue,
     DipGroup,
 )
 from medins_sdk.grouping.dip_history import HistoryCase
 from medins_sdk.models import Encounter, GroupResult, Outlier, PriceResult
 from medins_sdk.money import format_money, to_cents
-from medins_sdk.schemes import PaymentScheme, UnpricableError, encounter_cost, itemised_result
+from medins_sdk.pricing.ungrouped import group_or_price
+from medins_sdk.schemes import PaymentScheme, UnpricableError, encounter_cost
 
 _EXACT: Final = Context(prec=40)
 """Wide enough that rounding a case score at four places matches exact arithmetic: a product
@@ -172,32 +172,20 @@ class DipPricer:
         self, encounter: Encounter, grouping: GroupResult | None, scheme: PaymentScheme
     ) -> PriceResult:
         """Price one grouped encounter; :class:`UnpricableError` when it cannot be."""
-        if grouping is None:
-            raise UnpricableError(f"{scheme.name} prices by DIP: group the encounter first")
         cost = encounter_cost(encounter)
-        if grouping.group is None or grouping.status != "grouped":
-            why = f"{grouping.status} ({grouping.reason})"
-            if self.catalogue.ungrouped == "reject":
-                raise UnpricableError(f"{why}: {scheme.name} does not pay such cases")
-            return itemised_result(
-                encounter.id,
-                scheme.name,
-                grouping.group,
-                cost,
-                f"{why}: 未入组病例按项目付费 (pack parameter {UNGROUPED})",
-            )
-        group = self.catalogue.groups.get(grouping.group)
+        code = group_or_price(encounter, grouping, scheme, cost, self.catalogue.ungrouped)
+        if isinstance(code, PriceResult):
+            return code
+        group = self.catalogue.groups.get(code)
         if group is None:
-            raise UnpricableError(
-                f"group {grouping.group} is not in {self.catalogue.groups.source}"
-            )
+            raise UnpricableError(f"group {code} is not in {self.catalogue.groups.source}")
         point_value = self.point_value or self.catalogue.point_value
         if point_value is None:
             raise UnpricableError(
                 f"{scheme.name} has no point value: configure one (--point-value, or the "
                 "catalogue's point_value parameter)"
             )
-        extras = grouping.extras
+        extras = grouping.extras if grouping is not None else {}  # None priced above
         scored = score_case(self.catalogue, group, _adjusted(extras, group), cost)
         coefficient, source = self.coefficient(encounter.settlement_list.info.institution_code)
         inputs: dict[str, str] = {name: extras[name] for name in _ADJUSTMENTS if name in extras}

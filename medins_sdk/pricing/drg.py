@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from medins_sdk.models import Encounter, GroupResult, PriceResult
 from medins_sdk.money import format_money, to_cents
@@ -38,15 +38,12 @@ from medins_sdk.pricing.outliers import (
     LOW_RATIO,
     OutlierPolicy,
 )
+from medins_sdk.pricing.ungrouped import UNGROUPED, Ungrouped, group_or_price
 from medins_sdk.pricing.weights import GroupRate, WeightTable, WeightTableError
 from medins_sdk.schemes import PaymentScheme, UnpricableError, encounter_cost, itemised_result
 
 WEIGHTS: Final = "weights.csv"
 BASE_RATE: Final = "base_rate"
-UNGROUPED: Final = "ungrouped_payment"
-
-Ungrouped = Literal["itemised", "reject"]
-"""What an ambiguous (QY) or ungroupable case is paid: item by item, or nothing (rejected)."""
 
 DEFAULT_PARAMETERS: Final[dict[str, tuple[str, str, str]]] = {
     HIGH_MULTIPLES: (
@@ -156,23 +153,13 @@ class DrgPricer:
         self, encounter: Encounter, grouping: GroupResult | None, scheme: PaymentScheme
     ) -> PriceResult:
         """Price one grouped encounter; :class:`UnpricableError` when it cannot be."""
-        if grouping is None:
-            raise UnpricableError(f"{scheme.name} prices by DRG: group the encounter first")
         cost = encounter_cost(encounter)
-        if grouping.group is None or grouping.status != "grouped":
-            why = f"{grouping.status} ({grouping.reason})"
-            if self.rates.ungrouped == "reject":
-                raise UnpricableError(f"{why}: {scheme.name} does not pay such cases")
-            return itemised_result(
-                encounter.id,
-                scheme.name,
-                grouping.group,
-                cost,
-                f"{why}: 未入组/歧义组病例按项目付费 (pack parameter {UNGROUPED})",
-            )
-        rate = self.rates.table.get(grouping.group)
+        code = group_or_price(encounter, grouping, scheme, cost, self.rates.ungrouped)
+        if isinstance(code, PriceResult):
+            return code
+        rate = self.rates.table.get(code)
         if rate is None:
-            raise UnpricableError(f"group {grouping.group} is not in {self.rates.table.source}")
+            raise UnpricableError(f"group {code} is not in {self.rates.table.source}")
         if rate.weight is None:
             return itemised_result(
                 encounter.id,
