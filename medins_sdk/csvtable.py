@@ -36,6 +36,8 @@ class TableLayout:
     columns: Mapping[str, tuple[str, ...]]
     required: tuple[str, ...]
     error: type[ValueError]
+    key: str = "group code"
+    """What the ``code`` column holds, for messages: ``encounter id`` in a register."""
 
     def read(
         self, text: str, source: str, parse: Callable[[str, Mapping[str, str]], T | str]
@@ -61,7 +63,7 @@ class TableLayout:
             cells = {key: _cell(row, positions.get(key)) for key in self.columns}
             code = cells["code"]
             if not code:
-                problems.append(f"line {line}: no group code")
+                problems.append(f"line {line}: no {self.key}")
                 continue
             if code in seen:
                 problems.append(f"line {line}: {code} is listed twice")

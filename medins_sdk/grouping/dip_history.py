@@ -64,7 +64,7 @@ class HistoryError(ValueError):
     """A history file that cannot be read at all (no header, missing columns)."""
 
 
-_LAYOUT: Final = TableLayout("DIP history", HISTORY_COLUMNS, REQUIRED, HistoryError)
+_LAYOUT: Final = TableLayout("DIP history", HISTORY_COLUMNS, REQUIRED, HistoryError, key="case id")
 
 _YEAR: Final = re.compile(r"\d{4}")
 

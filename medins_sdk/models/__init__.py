@@ -15,6 +15,7 @@ from medins_sdk.models.front_page import (
     FrontPageOperation,
 )
 from medins_sdk.models.results import (
+    EvidenceValue,
     Finding,
     GroupResult,
     GroupStatus,
@@ -44,6 +45,7 @@ __all__ = [
     "ChargeLine",
     "Diagnosis",
     "Encounter",
+    "EvidenceValue",
     "Finding",
     "FrontPage",
     "FrontPageBase",

@@ -35,8 +35,7 @@ from medins_plugin_jiangsu_maternity.channels import (
 )
 from medins_plugin_jiangsu_maternity.pack import MaternityPack
 from medins_sdk.codes import SettlementWay, icd9_crosswalk, icd10_crosswalk
-from medins_sdk.models import Encounter, Finding, FrontPage, Severity, Stage
-from medins_sdk.models.results import EvidenceValue
+from medins_sdk.models import Encounter, EvidenceValue, Finding, FrontPage, Severity, Stage
 
 PREFIX: Final = "jiangsu-maternity."
 

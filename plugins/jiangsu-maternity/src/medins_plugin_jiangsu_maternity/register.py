@@ -36,7 +36,9 @@ class RegisterError(ValueError):
     """A register that cannot be used; the message names the source and every bad line."""
 
 
-LAYOUT: Final = TableLayout("delivery register", COLUMNS, ("code",), RegisterError)
+LAYOUT: Final = TableLayout(
+    "delivery register", COLUMNS, ("code",), RegisterError, key="encounter id"
+)
 
 
 @dataclass(frozen=True, slots=True)
