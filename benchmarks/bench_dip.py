@@ -23,34 +23,19 @@ import random
 import resource
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+
+from harness import best_rate, realistic, scheme_parts
 
 from medins_sdk import synthetic
 from medins_sdk.grouping.dip_builder import CatalogueBuilder
 from medins_sdk.grouping.dip_history import HistoryCase, read_history_csv, write_history_csv
 from medins_sdk.models import Encounter
 from medins_sdk.packs import PackManifest
-from medins_sdk.plugins import get_plugin_manager
-from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
 
 SCHEME = "guangzhou-dip"
-
-
-def parts() -> tuple[PaymentScheme, Grouper, Pricer]:
-    registry = get_plugin_manager().registry
-    scheme = registry.scheme(SCHEME)
-    grouper = registry.grouper_for(scheme)
-    assert grouper is not None
-    return scheme, grouper, registry.pricer_for(scheme)
-
-
-def realistic(count: int, seed: int) -> list[Encounter]:
-    rng = random.Random(seed)
-    return [
-        synthetic.encounter(rng, index=i, lines=1, diagnoses=10, operations=5) for i in range(count)
-    ]
 
 
 def regional(count: int, seed: int) -> list[Encounter]:
@@ -68,17 +53,8 @@ def _encounter(index: int, item: HistoryCase) -> Encounter:
     )  # fmt: skip
 
 
-def best_rate(run: Callable[[], None], count: int, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return count / best
-
-
 def throughput(label: str, encounters: Sequence[Encounter], repeat: int) -> None:
-    scheme, grouper, pricer = parts()
+    scheme, grouper, pricer = scheme_parts(SCHEME)
 
     def group() -> None:
         for encounter in encounters:

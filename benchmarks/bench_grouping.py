@@ -18,51 +18,24 @@ Usage: ``python benchmarks/bench_grouping.py [--cases N] [--repeat R] [--process
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import platform
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 
-from medins_sdk import synthetic
+from harness import best_rate, realistic, scaling, scheme_parts
+
 from medins_sdk.models import Encounter
-from medins_sdk.plugins import get_plugin_manager
-from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
+from medins_sdk.schemes import PaymentScheme
 
 SCHEME = "beijing-drg-2022"
-
-
-def generate(count: int, seed: int) -> list[Encounter]:
-    rng = random.Random(seed)
-    return [
-        synthetic.encounter(rng, index=i, lines=1, diagnoses=10, operations=5) for i in range(count)
-    ]
-
-
-def parts() -> tuple[PaymentScheme, Grouper, Pricer]:
-    registry = get_plugin_manager().registry
-    scheme = registry.scheme(SCHEME)
-    grouper = registry.grouper_for(scheme)
-    assert grouper is not None
-    return scheme, grouper, registry.pricer_for(scheme)
-
-
-def best_rate(run: Callable[[], None], count: int, repeat: int) -> float:
-    """Cases per second of the best of ``repeat`` runs over ``count`` cases."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return count / best
 
 
 def dict_lookup_baseline(
     encounters: Sequence[Encounter], scheme: PaymentScheme
 ) -> Callable[[], None]:
     """A grouper that only looks up (principal diagnosis, principal procedure) in a dict."""
-    _, grouper, _ = parts()
+    _, grouper, _ = scheme_parts(SCHEME)
     table: dict[tuple[str, str | None], str | None] = {}
     for encounter in encounters:
         table[_key(encounter)] = grouper.group(encounter, scheme).group
@@ -83,23 +56,14 @@ def _key(encounter: Encounter) -> tuple[str, str | None]:
 def _worker(args: tuple[int, int, int, threading.Barrier]) -> float:
     """Generate a share of the cases, wait for the others, then time grouping it."""
     count, seed, repeat, barrier = args
-    encounters = generate(count, seed)
-    scheme, grouper, _ = parts()
+    encounters = realistic(count, seed)
+    scheme, grouper, _ = scheme_parts(SCHEME)
     barrier.wait()
     start = time.perf_counter()
     for _ in range(repeat):
         for encounter in encounters:
             grouper.group(encounter, scheme)
     return time.perf_counter() - start
-
-
-def scaling(count: int, processes: int, repeat: int) -> float:
-    """Wall-clock cases/s of ``processes`` workers grouping ``count`` cases each."""
-    with multiprocessing.Manager() as manager:
-        barrier = manager.Barrier(processes)
-        with multiprocessing.Pool(processes) as pool:
-            times = pool.map(_worker, [(count, seed, repeat, barrier) for seed in range(processes)])
-    return processes * count * repeat / max(times)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -109,8 +73,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args(argv)
     print(f"python {platform.python_version()} on {platform.machine()}, {args.cases} cases")
-    encounters = generate(args.cases, seed=1)
-    scheme, grouper, pricer = parts()
+    encounters = realistic(args.cases, seed=1)
+    scheme, grouper, pricer = scheme_parts(SCHEME)
 
     def group() -> None:
         for encounter in encounters:
@@ -129,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for label, run in results.items():
         print(f"{label:45} {best_rate(run, len(encounters), args.repeat):>10,.0f} cases/s")
     if args.processes > 1:
-        rate = scaling(args.cases, args.processes, args.repeat)
+        rate = scaling(_worker, args.cases, args.processes, args.repeat)
         label = f"SDK grouping, {args.processes} processes (wall)"
         print(f"{label:45} {rate:>10,.0f} cases/s")
 

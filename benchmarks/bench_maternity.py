@@ -28,16 +28,16 @@ from __future__ import annotations
 
 import argparse
 import io
-import multiprocessing
 import os
 import platform
 import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from harness import best_time, scaling
 from medins_plugin_jiangsu_maternity import __version__, plugin
 from medins_plugin_jiangsu_maternity.channels import Classifier
 from medins_plugin_jiangsu_maternity.deliveries import delivery
@@ -57,16 +57,6 @@ def generate(count: int, seed: int, lines: int) -> list[Encounter]:
     return [delivery(rng, pack, index=i, lines=lines).encounter for i in range(count)]
 
 
-def best_time(run: Callable[[], None], repeat: int) -> float:
-    """Seconds of the best of ``repeat`` runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _worker(args: tuple[int, int, int, threading.Barrier]) -> float:
     """Generate a share of the deliveries, wait for the others, then time pricing it."""
     count, seed, repeat, barrier = args
@@ -78,15 +68,6 @@ def _worker(args: tuple[int, int, int, threading.Barrier]) -> float:
         for encounter in encounters:
             pricer.price(encounter, None, scheme)
     return time.perf_counter() - start
-
-
-def scaling(count: int, processes: int, repeat: int) -> float:
-    """Wall-clock deliveries/s of ``processes`` workers pricing ``count`` deliveries each."""
-    with multiprocessing.Manager() as manager:
-        barrier = manager.Barrier(processes)
-        with multiprocessing.Pool(processes) as pool:
-            times = pool.map(_worker, [(count, seed, repeat, barrier) for seed in range(processes)])
-    return processes * count * repeat / max(times)
 
 
 def pricing(cases: int, repeat: int, processes: int) -> None:
@@ -117,7 +98,7 @@ def pricing(cases: int, repeat: int, processes: int) -> None:
         rate = cases / best_time(run, repeat)
         print(f"{label:45} {rate:>10,.0f} deliveries/s {1e6 / rate:>8.1f} µs")
     if processes > 1:
-        rate = scaling(cases, processes, repeat)
+        rate = scaling(_worker, cases, processes, repeat)
         print(f"{f'pricing, {processes} processes (wall)':45} {rate:>10,.0f} deliveries/s")
 
 
