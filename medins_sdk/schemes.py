@@ -120,7 +120,7 @@ def itemised_result(
     Itemised schemes pay every case so; DRG and DIP schemes pay so the groups and cases they
     exclude from group payment (newborns, burns, outliers, ambiguous cases …).
     """
-    return PriceResult(
+    return PriceResult.from_trusted(
         id=encounter_id,
         scheme=scheme,
         group=group,

@@ -32,7 +32,7 @@ from medins_sdk.packs import PackError, PackManifest
 from medins_sdk.pricing.dip import DipPricer, HospitalCoefficients, score_case
 from medins_sdk.schemes import PaymentScheme, UnpricableError
 from medins_sdk.synthetic import coded_encounter
-from medins_sdk.testing import loads_exact
+from medins_sdk.testing import assert_revalidates
 
 CATALOGUE = """\
 code,name,type,diagnosis,procedures,score,mean_cost,cases
@@ -99,12 +99,14 @@ def case(
 def group_of(grouper: DipGrouper, encounter: Encounter) -> GroupResult:
     result = grouper.group(encounter, SCHEME)
     assert result.trace, "every result carries its trace"
-    loads_exact(result.model_dump_json())
+    assert_revalidates(result)
     return result
 
 
 def price_of(grouper: DipGrouper, pricer: DipPricer, encounter: Encounter) -> PriceResult:
-    return pricer.price(encounter, group_of(grouper, encounter), SCHEME)
+    result = pricer.price(encounter, group_of(grouper, encounter), SCHEME)
+    assert_revalidates(result)
+    return result
 
 
 # --- grouping -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from medins_sdk.grouping.drg import AdrgRule
 from medins_sdk.models import Encounter, GroupResult
 from medins_sdk.models.settlement_list import Diagnosis
 from medins_sdk.schemes import PaymentScheme
-from medins_sdk.testing import encounters
+from medins_sdk.testing import assert_revalidates, encounters
 
 PLUGINS = Path(__file__).parents[1] / "plugins"
 PACKS = {
@@ -89,8 +89,11 @@ case = synthetic.coded_encounter
 
 
 def group(built: Built, encounter: Encounter) -> GroupResult:
+    """Group ``encounter``; every result is checked to re-validate (it is built unvalidated)."""
     _pack, grouper, scheme, _tables = built
-    return grouper.group(encounter, scheme)
+    result = grouper.group(encounter, scheme)
+    assert_revalidates(result)
+    return result
 
 
 def _first(ordered: list[str], accept: Any = None) -> str | None:

@@ -101,7 +101,7 @@ class DipGrouper:
         if reason is not None or isinstance(case, str):
             why = reason or NO_PRINCIPAL
             step = self._interned(("input", why), lambda: _step("input", "ungroupable", why))
-            return GroupResult(
+            return GroupResult.from_trusted(
                 id=encounter.id, scheme=scheme.name, status="ungroupable", reason=why, trace=[step]
             )
         match, group = self.locate(case)
@@ -112,7 +112,7 @@ class DipGrouper:
             core_key = ("core", group.code, match.left_out)
             trace.append(self._interned(core_key, lambda: self._core_step(group, match)))
         if group is None:
-            return GroupResult(
+            return GroupResult.from_trusted(
                 id=encounter.id,
                 scheme=scheme.name,
                 status="ungroupable",
@@ -128,7 +128,7 @@ class DipGrouper:
             self._trace_adjustments(case, adjusted, extras, trace)
         key = ("group", group.code, adjusted.value)
         trace.append(self._interned(key, lambda: _group_step(group, adjusted.value)))
-        return GroupResult(
+        return GroupResult.from_trusted(
             id=encounter.id,
             scheme=scheme.name,
             status="grouped",

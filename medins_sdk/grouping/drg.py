@@ -173,7 +173,7 @@ class DrgGrouper:
         """Group ``encounter``; the rules are in the module docstring and the helpers below."""
         trace: list[TraceStep] = []
         outcome = self._decide(encounter, trace)
-        return GroupResult(
+        return GroupResult.from_trusted(
             id=encounter.id,
             scheme=scheme.name,
             status=outcome.status,

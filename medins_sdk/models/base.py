@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, PlainSerializer, ValidationInfo
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -49,6 +50,75 @@ class SdkModel(BaseModel):
         use_enum_values=False,
         validate_default=False,
     )
+
+    @classmethod
+    def from_trusted(cls, **values: Any) -> Self:
+        """An instance built from values the SDK derived itself, without validating them again.
+
+        Engines emit a result per case at tens of thousands of cases a second; validating a
+        ``GroupResult`` or ``PriceResult`` they have just computed (codes from the pack,
+        amounts already exact to the cent, ``balance`` computed as ``payment − total_cost``)
+        costs 10–15 µs, more than the decision itself. The values must be exactly what
+        validation would produce: the right types, money to the cent, every model invariant
+        held. The core's tests re-validate every engine's results, and the conformance kit
+        (:mod:`medins_sdk.testing.conformance`) does so for a plugin's scheme. Fields not given
+        take their defaults (a fresh one from a factory), as validation would. Input from
+        outside the SDK must go through ``model_validate`` instead.
+        """
+        template, required, factories = _defaults_of(cls)
+        if not required <= values.keys():
+            missing = ", ".join(sorted(required - values.keys()))
+            raise TypeError(f"{cls.__name__}.from_trusted needs {missing}")
+        fields = template.copy()  # the fields in declaration order, as validation writes them
+        fields.update(values)
+        for name, factory in factories:
+            if name not in values:
+                fields[name] = factory()
+        instance = _new(cls)
+        _set_dict(instance, fields)
+        _set_fields_set(instance, set(values))
+        _set_extra(instance, None)
+        _set_private(instance, None)
+        return instance
+
+
+# BaseModel's own slots, set through their descriptors: what ``model_construct`` sets, at a
+# third of the cost of ``object.__setattr__`` (the metaclass's attribute hook is skipped).
+_new = object.__new__
+_set_dict = vars(BaseModel)["__dict__"].__set__
+_set_fields_set = vars(BaseModel)["__pydantic_fields_set__"].__set__
+_set_extra = vars(BaseModel)["__pydantic_extra__"].__set__
+_set_private = vars(BaseModel)["__pydantic_private__"].__set__
+
+
+@cache
+def _defaults_of(
+    model: type[SdkModel],
+) -> tuple[dict[str, Any], frozenset[str], tuple[tuple[str, Callable[[], Any]], ...]]:
+    """``(template, required, factories)`` of ``model``, computed once: every field in
+    declaration order with its plain default (None where there is none), the required
+    fields' names, and the optional fields built by a default factory.
+
+    Refuses models whose instances carry more state than their fields (private attributes,
+    a post-init hook), which :meth:`SdkModel.from_trusted` would leave unset, and mutable
+    plain defaults, which instances would share.
+    """
+    if model.__private_attributes__ or model.__pydantic_post_init__:
+        raise TypeError(f"{model.__name__} has private state: build it with model_validate")
+    template: dict[str, Any] = {}
+    required: set[str] = set()
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, field in model.model_fields.items():
+        template[name] = None
+        if field.default_factory is not None:
+            factories.append((name, field.default_factory))  # type: ignore[arg-type]
+        elif field.is_required():
+            required.add(name)
+        elif isinstance(field.default, list | dict | set):
+            raise TypeError(f"{model.__name__}.{name}: a mutable default needs a factory")
+        else:
+            template[name] = field.default
+    return template, frozenset(required), tuple(factories)
 
 
 def wire(

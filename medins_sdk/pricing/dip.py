@@ -256,7 +256,7 @@ def _result(
         inputs["review"] = "expert review (专家评审)"
         verdict += ", 费用超过审核倍数, 需专家评审"
     balance = payment - cost
-    return PriceResult(
+    return PriceResult.from_trusted(
         id=encounter_id,
         scheme=scheme,
         group=group.code,

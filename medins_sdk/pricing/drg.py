@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Final
 
-from medins_sdk.models import Encounter, GroupResult, PriceResult
+from medins_sdk.models import Encounter, GroupResult, Outlier, PriceResult
 from medins_sdk.money import format_money, to_cents
 from medins_sdk.packs import (
     PackData,
@@ -136,6 +136,34 @@ class DrgRates:
 
 
 @dataclass(frozen=True, slots=True)
+class _Verdict:
+    """How one kind of case (high outlier, low outlier, within the thresholds) is paid."""
+
+    formula: str
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupTerms:
+    """What every price of one group states: its thresholds, inputs and wording.
+
+    Computed once per group (a scheme has a few hundred), so that pricing a case only
+    compares its cost with the thresholds and formats its own amounts.
+    """
+
+    standard: Decimal
+    high_threshold: Decimal
+    low_threshold: Decimal | None
+    inputs: dict[str, str]
+    """The formula's inputs, ``total_cost`` left empty in its place for the case to fill."""
+    high: _Verdict
+    low: _Verdict
+    within: _Verdict
+    heading: str
+    """The explanation up to the case's cost."""
+
+
+@dataclass(frozen=True, slots=True)
 class DrgPricer:
     """Prices grouped encounters with a :class:`DrgRates` pack; a :class:`~medins_sdk.schemes.
     Pricer`.
@@ -148,6 +176,7 @@ class DrgPricer:
 
     name: str
     rates: DrgRates
+    _terms: dict[str, _GroupTerms] = field(default_factory=dict, init=False, compare=False)
 
     def price(
         self, encounter: Encounter, grouping: GroupResult | None, scheme: PaymentScheme
@@ -168,76 +197,85 @@ class DrgPricer:
                 cost,
                 f"{rate.code} {rate.name}: 按项目据实支付 ({self.rates.table.source})",
             )
+        terms = self._terms.get(rate.code) or self._terms_of(rate, rate.weight)
+        policy = self.rates.outliers
+        if cost >= terms.high_threshold:
+            outlier: Outlier | None = "high"
+            payment = policy.high_outlier_payment(terms.standard, cost, terms.high_threshold)
+            verdict = terms.high
+        elif terms.low_threshold is not None and cost < terms.low_threshold:
+            outlier, payment, verdict = "low", cost, terms.low
+        else:
+            outlier, payment, verdict = None, terms.standard, terms.within
+        balance = payment - cost
+        cost_text = format_money(cost)
+        inputs = terms.inputs.copy()
+        inputs["total_cost"] = cost_text
+        return PriceResult.from_trusted(
+            id=encounter.id,
+            scheme=scheme.name,
+            group=rate.code,
+            weight=rate.weight,
+            payment_standard=terms.standard,
+            total_cost=cost,
+            payment=payment,
+            balance=balance,
+            method="drg",
+            outlier=outlier,
+            formula=verdict.formula,
+            inputs=inputs,
+            explanation=(
+                f"{terms.heading}{cost_text} 元, {verdict.words}, 支付 {format_money(payment)} 元, "
+                f"{'结余' if balance >= 0 else '超支'} {format_money(abs(balance))} 元。"
+            ),
+        )
+
+    def _terms_of(self, rate: GroupRate, weight: Decimal) -> _GroupTerms:
+        """The terms of ``rate``'s group, computed and kept (see :class:`_GroupTerms`)."""
         standard = self.rates.standard(rate)
         if standard is None:  # DrgRates.load refuses such tables; a hand-built one may not
             raise UnpricableError(f"group {rate.code} has no standard and the pack no base rate")
-        return self._by_standard(encounter, scheme, rate, rate.weight, standard, cost)
-
-    def _by_standard(
-        self,
-        encounter: Encounter,
-        scheme: PaymentScheme,
-        rate: GroupRate,
-        weight: Decimal,
-        standard: Decimal,
-        cost: Decimal,
-    ) -> PriceResult:
         policy = self.rates.outliers
-        judgement = policy.judge(weight, standard, cost)
+        high, low, multiple = policy.thresholds(weight, standard)
+        standard_text = format_money(standard)
+        inputs = {
+            "weight": str(weight),
+            "payment_standard": standard_text,
+            "total_cost": "",
+            "high_threshold": format_money(high),
+        }
+        if rate.standard is None and self.rates.base_rate is not None:
+            inputs["base_rate"] = str(self.rates.base_rate)
+        if low is not None:
+            inputs["low_threshold"] = format_money(low)
         source = (
             "published standard"
             if rate.standard is not None
             else f"RW {weight} × base rate {self.rates.base_rate}"
         )
-        standard_text, cost_text = format_money(standard), format_money(cost)
-        inputs = {
-            "weight": str(weight),
-            "payment_standard": standard_text,
-            "total_cost": cost_text,
-            "high_threshold": format_money(judgement.high_threshold),
-        }
-        if rate.standard is None and self.rates.base_rate is not None:
-            inputs["base_rate"] = str(self.rates.base_rate)
-        if judgement.low_threshold is not None:
-            inputs["low_threshold"] = format_money(judgement.low_threshold)
-        if judgement.outlier == "high":
-            payment = policy.high_outlier_payment(standard, cost, judgement.high_threshold)
-            formula = f"high-cost outlier: cost ≥ {judgement.multiple} × standard; payment = " + (
-                "total cost (item by item)"
-                if policy.high_payment == "itemised"
-                else f"standard + (cost − threshold) × {policy.excess_ratio}"
-            )
-            verdict = f"高倍率病例 (≥ {judgement.multiple} 倍)"
-        elif judgement.outlier == "low":
-            payment = cost
-            formula = (
-                f"low-cost outlier: cost < {policy.low_ratio} × standard; payment = total cost"
-            )
-            verdict = f"低倍率病例 (< {policy.low_ratio} 倍)"
-        else:
-            payment = standard
-            formula = f"payment = payment standard ({source})"
-            verdict = "按病组支付标准支付"
-        balance = payment - cost
-        return PriceResult(
-            id=encounter.id,
-            scheme=scheme.name,
-            group=rate.code,
-            weight=weight,
-            payment_standard=standard,
-            total_cost=cost,
-            payment=payment,
-            balance=balance,
-            method="drg",
-            outlier=judgement.outlier,
-            formula=formula,
-            inputs=inputs,
-            explanation=(
-                f"{rate.code} {rate.name}: RW {weight}, 支付标准 {standard_text} 元; "
-                f"医疗费用 {cost_text} 元, {verdict}, 支付 {format_money(payment)} 元, "
-                f"{'结余' if balance >= 0 else '超支'} {format_money(abs(balance))} 元。"
-            ),
+        high_payment = (
+            "total cost (item by item)"
+            if policy.high_payment == "itemised"
+            else f"standard + (cost − threshold) × {policy.excess_ratio}"
         )
+        terms = _GroupTerms(
+            standard=standard,
+            high_threshold=high,
+            low_threshold=low,
+            inputs=inputs,
+            high=_Verdict(
+                f"high-cost outlier: cost ≥ {multiple} × standard; payment = " + high_payment,
+                f"高倍率病例 (≥ {multiple} 倍)",
+            ),
+            low=_Verdict(
+                f"low-cost outlier: cost < {policy.low_ratio} × standard; payment = total cost",
+                f"低倍率病例 (< {policy.low_ratio} 倍)",
+            ),
+            within=_Verdict(f"payment = payment standard ({source})", "按病组支付标准支付"),
+            heading=f"{rate.code} {rate.name}: RW {weight}, 支付标准 {standard_text} 元; 医疗费用 ",
+        )
+        self._terms[rate.code] = terms
+        return terms
 
 
 def write_rates_pack(

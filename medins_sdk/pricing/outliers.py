@@ -75,13 +75,20 @@ class OutlierPolicy:
         Thresholds are rounded to the cent (half up) before comparing, so the comparison
         the insurance office repeats by hand gives the same answer.
         """
-        high, low, multiple = _thresholds(self, weight, standard)
+        high, low, multiple = self.thresholds(weight, standard)
         outlier: Outlier | None = None
         if cost >= high:
             outlier = "high"
         elif low is not None and cost < low:
             outlier = "low"
         return Judgement(outlier, high, low, multiple)
+
+    def thresholds(
+        self, weight: Decimal, standard: Decimal
+    ) -> tuple[Decimal, Decimal | None, Decimal]:
+        """``(high, low, multiple)`` for a group of ``weight`` and ``standard``: the high and
+        low thresholds to the cent (half up) and the multiple the high one applies."""
+        return _thresholds(self, weight, standard)
 
     def high_outlier_payment(self, standard: Decimal, cost: Decimal, threshold: Decimal) -> Decimal:
         """What a high outlier is paid under :attr:`high_payment`."""

@@ -6,7 +6,7 @@ defects with the path their error must name; :class:`SchemeConformance` runs the
 invariants (exact pricing, total and deterministic grouping) on a plugin's scheme.
 """
 
-from medins_sdk.testing.conformance import SchemeConformance, loads_exact
+from medins_sdk.testing.conformance import SchemeConformance, assert_revalidates, loads_exact
 from medins_sdk.testing.strategies import (
     SEMANTIC_DEFECTS,
     UNKNOWN_KEY,
@@ -31,6 +31,7 @@ __all__ = [
     "Defect",
     "SchemeConformance",
     "SemanticDefect",
+    "assert_revalidates",
     "charge_batches",
     "charge_lines",
     "defective",

@@ -31,11 +31,25 @@ from medins_sdk.plugins import PluginManager, get_plugin_manager
 from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
 from medins_sdk.testing.strategies import encounters
 
-__all__ = ["SchemeConformance", "loads_exact"]
+__all__ = ["SchemeConformance", "assert_revalidates", "loads_exact"]
 
 
 def _refuse_float(literal: str) -> NoReturn:
     raise AssertionError(f"JSON output holds the float literal {literal}: amounts are strings")
+
+
+def assert_revalidates(result: SdkModel) -> None:
+    """Assert that ``result``'s JSON holds no float and validates back to an equal result
+    that writes the same JSON.
+
+    Results built with :meth:`~medins_sdk.models.SdkModel.from_trusted` skip validation;
+    this is the check that they would have passed it (types, cents, model invariants).
+    """
+    text = result.model_dump_json()
+    loads_exact(text)
+    again = type(result).model_validate_json(text)
+    assert again == result, f"{type(result).__name__} changes when re-validated: {again!r}"
+    assert again.model_dump_json() == text, "fields are not in the model's declaration order"
 
 
 def loads_exact(text: str | bytes) -> Any:
@@ -100,7 +114,9 @@ class SchemeConformance:
         """Price ``encounter`` and assert what every price owes its reader.
 
         The ids match, the cost is the encounter's, ``balance = payment − total_cost``, every
-        amount is in cents and the JSON holds no float. Usable on a plugin's own samples too.
+        amount is in cents, the JSON holds no float and re-validates to the same result (engines
+        build results with :meth:`~medins_sdk.models.SdkModel.from_trusted`). Usable on a
+        plugin's own samples too.
         """
         result = self._price(encounter)
         assert result.id == encounter.id
@@ -110,7 +126,7 @@ class SchemeConformance:
         for name in _MONEY_FIELDS:
             value = getattr(result, name)
             assert value is None or value == to_cents(value), f"{name} {value} is not in cents"
-        loads_exact(result.model_dump_json())
+        assert_revalidates(result)
         return result
 
     def check_grouping(self, encounter: Encounter) -> GroupResult:
@@ -126,7 +142,7 @@ class SchemeConformance:
             assert result.reason
         else:
             assert result.group
-        loads_exact(result.model_dump_json())
+        assert_revalidates(result)
         return result
 
     @staticmethod

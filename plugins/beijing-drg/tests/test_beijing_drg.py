@@ -19,7 +19,7 @@ from medins_sdk.packs import PackError
 from medins_sdk.plugins import PluginManager
 from medins_sdk.pricing.drg import DrgRates
 from medins_sdk.synthetic import coded_encounter
-from medins_sdk.testing import SchemeConformance
+from medins_sdk.testing import SchemeConformance, assert_revalidates
 from medins_sdk.testing.packs import assert_build_reproduces
 
 DIST = "medins-plugin-beijing-drg"
@@ -47,7 +47,10 @@ def run(encounter: Encounter) -> tuple[GroupResult, PriceResult]:
     grouper = registry.grouper_for(scheme)
     assert grouper is not None
     grouping = grouper.group(encounter, scheme)
-    return grouping, registry.pricer_for(scheme).price(encounter, grouping, scheme)
+    price = registry.pricer_for(scheme).price(encounter, grouping, scheme)
+    assert_revalidates(grouping)
+    assert_revalidates(price)
+    return grouping, price
 
 
 def caesarean(cost: str) -> Encounter:

@@ -21,7 +21,7 @@ from medins_sdk.money import CENT
 from medins_sdk.packs import PackManifest
 from medins_sdk.plugins import PluginManager
 from medins_sdk.synthetic import coded_encounter
-from medins_sdk.testing import SchemeConformance
+from medins_sdk.testing import SchemeConformance, assert_revalidates
 
 DIST = "medins-plugin-guangzhou-dip"
 HERE = Path(__file__).resolve().parents[1]
@@ -52,7 +52,10 @@ def run(encounter: Encounter) -> tuple[GroupResult, PriceResult]:
     grouper = registry.grouper_for(scheme)
     assert grouper is not None
     grouping = grouper.group(encounter, scheme)
-    return grouping, registry.pricer_for(scheme).price(encounter, grouping, scheme)
+    price = registry.pricer_for(scheme).price(encounter, grouping, scheme)
+    assert_revalidates(grouping)
+    assert_revalidates(price)
+    return grouping, price
 
 
 def test_shipped_catalogue_is_what_the_build_script_makes(tmp_path: Path) -> None:

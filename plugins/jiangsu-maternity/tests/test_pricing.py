@@ -24,7 +24,7 @@ from medins_sdk.codes import ChargeCategory, Flag
 from medins_sdk.models import Encounter, PriceResult
 from medins_sdk.plugins import PluginManager
 from medins_sdk.schemes import UnpricableError
-from medins_sdk.testing import SchemeConformance
+from medins_sdk.testing import SchemeConformance, assert_revalidates
 
 DIST = "medins-plugin-jiangsu-maternity"
 VAGINAL = ("O80.000", "Z37.000x001")
@@ -59,7 +59,9 @@ def manager() -> PluginManager:
 def price(encounter: Encounter, register: DeliveryRegister | None = None) -> PriceResult:
     pack = plugin.pack()
     pricer = MaternityPricer(pack) if register is None else MaternityPricer(pack, register)
-    return pricer.price(encounter, None, maternity_scheme(pack))
+    result = pricer.price(encounter, None, maternity_scheme(pack))
+    assert_revalidates(result)
+    return result
 
 
 def vaginal(cost: str, *others: str, procedures: tuple[str, ...] = ()) -> Encounter:

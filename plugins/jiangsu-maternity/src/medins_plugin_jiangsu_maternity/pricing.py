@@ -69,7 +69,7 @@ def priced(encounter_id: str, scheme: str, decision: Decision, cost: Decimal) ->
         if decision.add_ons:
             formula += " + additional-operation add-on"
             inputs["add_on"] = f"{decision.add_on:.2f}"
-    return PriceResult(
+    return PriceResult.from_trusted(
         id=encounter_id,
         scheme=scheme,
         group=str(channel),
