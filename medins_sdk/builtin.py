@@ -15,6 +15,7 @@ from medins_sdk.codes.icd import icd9_crosswalk, icd10_crosswalk
 from medins_sdk.codes.maps import CodeMap
 from medins_sdk.codes.tables import ClearingType
 from medins_sdk.commands import Command
+from medins_sdk.commands.compare import CompareCommand
 from medins_sdk.commands.dip import (
     BuildCatalogueCommand,
     DipPriceCommand,
@@ -75,6 +76,7 @@ def medins_register_commands() -> Iterable[Command]:
         GroupCommand(),
         PriceCommand(),
         ReportDrgCommand(),
+        CompareCommand(),
         BuildCatalogueCommand(),
         ImportCatalogueCommand(),
         PointValueCommand(),

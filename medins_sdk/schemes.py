@@ -80,6 +80,26 @@ class UnpricableError(ValueError):
     """The encounter lacks what the pricer needs (no cost, no group …): a rejected record."""
 
 
+@dataclass(frozen=True, slots=True)
+class SchemeParts:
+    """A scheme with the grouper and pricer it names, resolved once (by the registry)."""
+
+    scheme: PaymentScheme
+    grouper: Grouper | None
+    pricer: Pricer
+
+    def group(self, encounter: Encounter) -> GroupResult | None:
+        """The encounter's grouping, or None when the scheme does not group."""
+        if self.grouper is None:
+            return None
+        return self.grouper.group(encounter, self.scheme)
+
+    def price(self, encounter: Encounter) -> tuple[GroupResult | None, PriceResult]:
+        """The encounter's grouping (if the scheme groups) and its price."""
+        grouping = self.group(encounter)
+        return grouping, self.pricer.price(encounter, grouping, self.scheme)
+
+
 def encounter_cost(encounter: Encounter) -> Decimal:
     """The encounter's total cost, or :class:`UnpricableError` when it carries none."""
     cost = encounter.total_cost

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from medins_sdk.commands import CommandContext
-from medins_sdk.commands.payment import PriceCommand, SchemeParts
+from medins_sdk.commands.payment import PriceCommand
 from medins_sdk.commands.records import Job, RecordCommand, Tally, UsageError, report_rejected
 from medins_sdk.csvtable import decimal_cell
 from medins_sdk.grouping.dip import DipGrouper
@@ -59,7 +59,7 @@ from medins_sdk.pricing.dip_settlement import (
     settle_period,
     settlement_amount,
 )
-from medins_sdk.schemes import PaymentScheme
+from medins_sdk.schemes import PaymentScheme, SchemeParts
 
 
 def _decimal(text: str) -> Decimal:
@@ -385,7 +385,7 @@ class DipPriceCommand(RecordCommand):
         both = SchemeParts(parts.scheme, parts.grouper, parts.pricer)
 
         def job(record: Record) -> Iterable[SdkModel]:
-            return (both.price(record)[1],)
+            return (both.price(record.encounter())[1],)
 
         return job
 

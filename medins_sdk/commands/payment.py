@@ -11,34 +11,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from medins_sdk.commands import CommandContext
 from medins_sdk.commands.records import Job, RecordCommand, Row, UsageError
 from medins_sdk.io.output import Column
 from medins_sdk.io.records import Record
-from medins_sdk.models import GroupResult, PriceResult, SdkModel
-from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
-
-
-@dataclass(frozen=True, slots=True)
-class SchemeParts:
-    """A scheme with the grouper and pricer it names, resolved once per run."""
-
-    scheme: PaymentScheme
-    grouper: Grouper | None
-    pricer: Pricer
-
-    def group(self, record: Record) -> GroupResult | None:
-        """The record's grouping, or None when the scheme does not group."""
-        if self.grouper is None:
-            return None
-        return self.grouper.group(record.encounter(), self.scheme)
-
-    def price(self, record: Record) -> tuple[GroupResult | None, PriceResult]:
-        """The record's grouping (if any) and its price."""
-        grouping = self.group(record)
-        return grouping, self.pricer.price(record.encounter(), grouping, self.scheme)
+from medins_sdk.models import GroupResult, SdkModel
+from medins_sdk.schemes import SchemeParts
 
 
 def add_scheme_option(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +63,7 @@ class GroupCommand(RecordCommand):
             )
 
         def job(record: Record) -> Iterable[SdkModel]:
-            grouping = parts.group(record)
+            grouping = parts.group(record.encounter())
             return () if grouping is None else (grouping,)
 
         return job
@@ -121,6 +100,6 @@ class PriceCommand(RecordCommand):
         parts = scheme_parts(args, context)
 
         def job(record: Record) -> Iterable[SdkModel]:
-            return (parts.price(record)[1],)
+            return (parts.price(record.encounter())[1],)
 
         return job

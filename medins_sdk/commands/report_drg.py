@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from medins_sdk.commands import CommandContext
-from medins_sdk.commands.payment import SchemeParts, add_scheme_option, scheme_parts
+from medins_sdk.commands.payment import add_scheme_option, scheme_parts
 from medins_sdk.commands.records import Job, RecordCommand, UsageError
 from medins_sdk.io.output import Column, TableWriter, write_json_line
 from medins_sdk.io.records import Record
 from medins_sdk.models import SdkModel
 from medins_sdk.reports.benchmark import Benchmark, BenchmarkError
 from medins_sdk.reports.drg import BY, DrgReport, DrgReportRow, case_facts
+from medins_sdk.schemes import SchemeParts
 
 COLUMNS: tuple[Column[DrgReportRow], ...] = (
     Column("key", 10, lambda row: row.key),
@@ -50,8 +51,9 @@ class ReportJob:
         self.groups = frozenset(groups)
 
     def __call__(self, record: Record) -> Iterable[SdkModel]:
-        grouping, price = self.parts.price(record)
-        facts = case_facts(record.encounter(), grouping, price)
+        encounter = record.encounter()
+        grouping, price = self.parts.price(encounter)
+        facts = case_facts(encounter, grouping, price)
         if not self.groups or facts.group in self.groups:
             self.report.add(facts)
         return ()
