@@ -25,6 +25,7 @@ from medins_sdk.commands.dip import (
 from medins_sdk.commands.payment import GroupCommand, PriceCommand
 from medins_sdk.commands.plugins import PluginsCommand
 from medins_sdk.commands.report_drg import ReportDrgCommand
+from medins_sdk.commands.report_hospital import ReportHospitalCommand
 from medins_sdk.commands.validate import ValidateCommand
 from medins_sdk.hookspecs import hookimpl
 from medins_sdk.io.formats import BUILTIN_FORMATS, ModelFormat
@@ -77,6 +78,7 @@ def medins_register_commands() -> Iterable[Command]:
         PriceCommand(),
         ReportDrgCommand(),
         CompareCommand(),
+        ReportHospitalCommand(),
         BuildCatalogueCommand(),
         ImportCatalogueCommand(),
         PointValueCommand(),

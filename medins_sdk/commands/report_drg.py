@@ -78,7 +78,8 @@ class ReportDrgCommand(RecordCommand):
             "--by",
             choices=BY,
             default="group",
-            help="one row per discharge department, doctor code, DRG (default) or diagnosis",
+            help="one row per discharge department, doctor code, DRG (default), diagnosis, "
+            "medical group or discharge month",
         )
         parser.add_argument(
             "--group",

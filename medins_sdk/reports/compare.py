@@ -16,7 +16,6 @@ cases. Sums are exact and every total equals the sum of the per-case outcomes it
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +26,7 @@ from pydantic import Field
 from medins_sdk.models import Encounter, SdkModel
 from medins_sdk.models.results import Outlier, Weight
 from medins_sdk.money import Money, SignedMoney, format_money
+from medins_sdk.reports.top import Largest
 from medins_sdk.schemes import SchemeParts, encounter_cost
 
 __all__ = [
@@ -259,9 +259,7 @@ class Comparison:
         ) + (tuple(f"group:{name}" for name in grouping) if "group" in wanted else ())
         self._rows: dict[tuple[str, str], _Row] = {}
         self._total = self._new_row()
-        self._top = top
-        self._largest: list[tuple[Decimal, _Reversed, int, CaseComparison]] = []
-        self._added = 0
+        self._largest: Largest[CaseComparison] = Largest(top)
 
     def _new_row(self) -> _Row:
         return _Row(0, [_Totals() for _ in self.schemes])
@@ -277,14 +275,8 @@ class Comparison:
                 row = self._rows[key] = self._new_row()
             _count(row, case)
         _count(self._total, case)
-        self._added += 1
-        if self._top and case.spread:
-            # Equal spreads: the smaller id ranks first; a repeated id, the first seen.
-            entry = (case.spread, _Reversed(case.id), -self._added, case)
-            if len(self._largest) < self._top:
-                heapq.heappush(self._largest, entry)
-            elif entry[:3] > self._largest[0][:3]:
-                heapq.heapreplace(self._largest, entry)
+        if case.spread:
+            self._largest.offer(case.spread, case.id, lambda: case)
 
     def rows(self) -> list[ComparisonRow]:
         """One row per breakdown key, breakdowns in the order asked, then the total."""
@@ -296,10 +288,9 @@ class Comparison:
 
     def changes(self) -> list[CaseComparison]:
         """The cases with the largest spreads, largest first, ranked from 1."""
-        ordered = sorted(self._largest, key=lambda entry: entry[:3], reverse=True)
         return [
-            entry[3].model_copy(update={"kind": "change", "rank": rank})
-            for rank, entry in enumerate(ordered, start=1)
+            case.model_copy(update={"kind": "change", "rank": rank})
+            for rank, case in enumerate(self._largest.items(), start=1)
         ]
 
     def _model(self, by: str, key: str, row: _Row) -> ComparisonRow:
@@ -325,16 +316,3 @@ def _count(row: _Row, case: CaseComparison) -> None:
     row.cases += 1
     for totals, outcome in zip(row.schemes, case.outcomes, strict=True):
         totals.add(case.total_cost, outcome)
-
-
-@dataclass(frozen=True, slots=True)
-class _Reversed:
-    """A case id ordered backwards, so the heap keeps the smaller id of equal spreads."""
-
-    id: str
-
-    def __lt__(self, other: _Reversed) -> bool:
-        return self.id > other.id
-
-    def __gt__(self, other: _Reversed) -> bool:
-        return self.id < other.id

@@ -29,6 +29,7 @@ from medins_sdk.models import Encounter, GroupResult, PriceResult, SdkModel
 from medins_sdk.models.results import GroupStatus, Outlier, Weight
 from medins_sdk.money import CENT, DecimalSpec, Money, SignedMoney
 from medins_sdk.reports.benchmark import Benchmark, BenchmarkError, GroupBenchmark
+from medins_sdk.reports.facts import NO_MONTH, discharge_month
 
 __all__ = [
     "BY",
@@ -44,8 +45,15 @@ __all__ = [
     "drg_report",
 ]
 
-ReportBy = Literal["department", "doctor", "group", "diagnosis"]
-BY: Final[tuple[ReportBy, ...]] = ("department", "doctor", "group", "diagnosis")
+ReportBy = Literal["department", "doctor", "group", "diagnosis", "medical_group", "month"]
+BY: Final[tuple[ReportBy, ...]] = (
+    "department",
+    "doctor",
+    "group",
+    "diagnosis",
+    "medical_group",
+    "month",
+)
 """The row keys a report can be broken down by (``--by``)."""
 
 TOTAL_KEY: Final = "*"
@@ -57,6 +65,8 @@ MISSING_LABELS: Final[Mapping[ReportBy, str]] = {
     "doctor": "未填主诊医师代码",
     "group": "未入组",
     "diagnosis": "无主要诊断",
+    "medical_group": "未填医疗组",
+    "month": "无出院时间",
 }
 
 Index = Annotated[
@@ -95,6 +105,10 @@ class CaseFacts:
     """Attending doctor's code (主诊医师代码), never the name."""
     diagnosis: str | None
     """Principal diagnosis code (主要诊断)."""
+    medical_group: str | None = None
+    """The HIS's medical group (医疗组)."""
+    month: str | None = None
+    """YYYY-MM of discharge."""
 
     @property
     def ungrouped(self) -> bool:
@@ -121,6 +135,8 @@ def case_facts(encounter: Encounter, grouping: GroupResult | None, price: PriceR
         department=info.discharge_dept,
         doctor=info.attending_doctor_code,
         diagnosis=None if principal is None else principal.code,
+        medical_group=encounter.medical_group,
+        month=None if (month := discharge_month(encounter)) == NO_MONTH else month,
     )
 
 
@@ -247,6 +263,8 @@ _KEYS: Final[Mapping[ReportBy, Callable[[CaseFacts], str | None]]] = {
     "doctor": lambda case: case.doctor,
     "group": lambda case: case.group,
     "diagnosis": lambda case: case.diagnosis,
+    "medical_group": lambda case: case.medical_group,
+    "month": lambda case: case.month,
 }
 
 

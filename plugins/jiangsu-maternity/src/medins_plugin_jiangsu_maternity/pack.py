@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from medins_sdk.codes import ChargeCategory
 from medins_sdk.csvtable import decimal_cell
 from medins_sdk.packs import PackError, PackManifest, load_pack
+from medins_sdk.reports.facts import CostCategories
 
 CODE_LISTS = "code_lists.json"
 Role = Literal["complication", "caesarean", "delivery", "additional-operation"]
@@ -67,15 +68,6 @@ class CodeList:
     names: Mapping[str, str] = field(repr=False)
     """Code → name in the insurance edition."""
     blood_loss_above_ml: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class CostCategories:
-    """Charge categories (``med_chrgitm_type``) the report sums per overspending case."""
-
-    drugs: frozenset[ChargeCategory]
-    materials: frozenset[ChargeCategory]
-    examinations: frozenset[ChargeCategory]
 
 
 @dataclass(frozen=True, slots=True)

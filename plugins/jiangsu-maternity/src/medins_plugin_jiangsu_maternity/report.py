@@ -31,12 +31,12 @@ from pydantic import Field
 
 from medins_plugin_jiangsu_maternity.audit import maternity_rules
 from medins_plugin_jiangsu_maternity.channels import ZERO, Channel
-from medins_plugin_jiangsu_maternity.pack import CostCategories, MaternityPack, Shares
+from medins_plugin_jiangsu_maternity.pack import MaternityPack, Shares
 from medins_plugin_jiangsu_maternity.pricer import Assessment, MaternityPricer
 from medins_plugin_jiangsu_maternity.register import EMPTY_REGISTER, DeliveryRegister
-from medins_sdk.codes import ChargeCategory
 from medins_sdk.models import Encounter, PriceResult, SdkModel
 from medins_sdk.money import Money, Ratio, SignedMoney, allocate_cents, to_cents
+from medins_sdk.reports.facts import category_costs, discharge_month
 
 ReportBy = Literal["group", "doctor", "department"]
 BY: Final[tuple[ReportBy, ...]] = get_args(ReportBy)
@@ -148,31 +148,6 @@ def allocate(amount: Decimal, shares: Shares) -> list[Decimal]:
     core's largest-remainder split (:func:`medins_sdk.money.allocate_cents`), ties to the
     first listed."""
     return allocate_cents(amount, [share for _, share in shares])
-
-
-def category_costs(
-    encounter: Encounter, categories: CostCategories
-) -> tuple[Decimal, Decimal, Decimal]:
-    """Drug, material and examination cost: from the charge lines, else the charge table."""
-    groups = (categories.drugs, categories.materials, categories.examinations)
-    slot: dict[ChargeCategory | None, int] = {
-        category: index for index, group in enumerate(groups) for category in group
-    }
-    totals = [ZERO, ZERO, ZERO]
-    rows = encounter.charges or encounter.settlement_list.charge_items
-    for row in rows:
-        index = slot.get(row.category)
-        if index is not None:
-            totals[index] += row.amount
-    return totals[0], totals[1], totals[2]
-
-
-def discharge_month(encounter: Encounter) -> str:
-    """YYYY-MM of discharge (出院时间, else the settlement period's end or settlement time)."""
-    info = encounter.settlement_list.info
-    settled = encounter.settlement.info.settlement_time if encounter.settlement else None
-    day = info.discharge_time or info.settlement_end or settled
-    return MISSING if day is None else f"{day:%Y-%m}"
 
 
 _KEYS: Final[Mapping[ReportBy, Callable[[Encounter], str | None]]] = {
