@@ -99,7 +99,11 @@ def medins_register_audit_rules() -> Iterable[AuditRule]:
     """Audit rules this plugin provides (事前 / 事中 / 事后).
 
     Collected from every plugin; rules are unique by ``id`` and run set-based: no rule
-    sees another's result or the order plugins were loaded in.
+    sees another's result or the order plugins were loaded in. A rule declares its name,
+    description, stages, severity, scope, source, parameters and the knowledge tables it
+    reads, and checks one encounter with ``check(case, params)``; a rule over a patient's
+    history or a batch also implements ``check_batch`` (:class:`medins_sdk.audit.BatchRule`).
+    The core registers the national rule set (``medins audit rules`` lists every rule).
 
     :return: objects satisfying :class:`medins_sdk.audit.AuditRule`.
 
@@ -111,7 +115,9 @@ def medins_register_audit_rules() -> Iterable[AuditRule]:
 def medins_register_knowledge_packs() -> Iterable[KnowledgePack]:
     """Knowledge packs (restricted drugs, price ceilings, exclusive items …) for audit rules.
 
-    Collected from every plugin; unique by ``name``.
+    Collected from every plugin; unique by ``name``. Packs merge entry by entry (a pack with
+    a region overrides a national one) and may switch rules off or override their parameters
+    (``"<rule id>:<parameter>"`` in the manifest's parameters; see ``docs/audit.md``).
 
     :return: :class:`medins_sdk.audit.KnowledgePack` objects.
 

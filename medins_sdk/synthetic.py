@@ -51,7 +51,8 @@ from medins_sdk.models import (
     SettlementListInfo,
     Transfusion,
 )
-from medins_sdk.money import CENT
+from medins_sdk.money import CENT, allocate_cents
+from medins_sdk.reconcile.lines import RowKey, StatementLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,15 +129,18 @@ def settlement_list(
     diagnoses: int | None = None,
     operations: int | None = None,
     start: date = date(2024, 1, 1),
+    span_days: int = 360,
+    stay_days: tuple[int, int] = (1, 20),
 ) -> SettlementList:
-    """A settlement list of one inpatient stay, without charge table or payments."""
+    """A settlement list of one inpatient stay, without charge table or payments, admitted
+    within ``span_days`` days from ``start``, staying ``stay_days`` (a range) days."""
     dept = department or rng.choice(DEPARTMENTS)
     gender = dept.sex or rng.choice((Gender.MALE, Gender.FEMALE))
     age = rng.randint(18, 45) if dept.sex is Gender.FEMALE else rng.randint(1, 90)
     admitted = datetime.combine(start, datetime.min.time()) + timedelta(
-        days=rng.randint(0, 360), hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
+        days=rng.randint(0, span_days), hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
     )
-    stay = rng.randint(1, 20)
+    stay = rng.randint(*stay_days)
     discharged = admitted + timedelta(days=stay, hours=rng.randint(0, 5))
     n_diagnoses = diagnoses if diagnoses is not None else rng.randint(1, 8)
     n_operations = (
@@ -165,7 +169,9 @@ def settlement_list(
     procedure_prefixes = dept.procedure_prefixes or ("88.7", "89.5", "99.2")
     for position in range(n_operations):
         code, name = _code(rng, "icd9cm3", procedure_prefixes)
-        when = admitted + timedelta(days=min(position + 1, stay), hours=rng.randint(8, 16))
+        # Within the stay: the last operation day is the day before discharge.
+        day = min(position + 1, stay - 1)
+        when = admitted + timedelta(days=day, hours=rng.randint(8, 16))
         operation_models.append(
             Operation(
                 type=OperationType.PRINCIPAL if position == 0 else OperationType.OTHER,
@@ -622,3 +628,264 @@ def dip_history(
             cost=Decimal(max(cost, 1)).scaleb(-2),
             institution=rng.choice(_INSTITUTIONS),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RowTotals:
+    """One row of a day's total reconciliation: its key, sums and settlement count."""
+
+    key: RowKey
+    total: Decimal
+    fund: Decimal
+    account: Decimal
+    count: int
+
+
+def settlements_of_rows(
+    rows: Sequence[RowTotals], day: date, rng: Random, prefix: str = "S"
+) -> list[StatementLine]:
+    """Settlement lines that add up to each row's sums exactly, to the cent.
+
+    Each row's fund, personal-account and cash parts are shared among its settlements in
+    proportion to random weights (largest remainder, :func:`allocate_cents`), so no part is
+    negative and every settlement's total is the sum of its parts. Ids are ``prefix`` + row
+    + number; times fall within ``day``, 08:00–18:00.
+    """
+    lines: list[StatementLine] = []
+    start = datetime.combine(day, datetime.min.time()) + timedelta(hours=8)
+    for number, row in enumerate(rows):
+        weights = [Decimal(rng.randint(1, 100)) for _ in range(row.count)]
+        funds = allocate_cents(row.fund, weights)
+        accounts = allocate_cents(row.account, weights)
+        cash = allocate_cents(row.total - row.fund - row.account, weights)
+        for index in range(row.count):
+            lines.append(
+                StatementLine(
+                    setl_id=f"{prefix}{number:02d}{index:05d}",
+                    visit_id=f"M{number:02d}{index:05d}",
+                    person_no=f"P{rng.randint(0, 10**9):09d}",
+                    insurance_type=row.key.insutype,
+                    settlement_agency=row.key.setl_optins,
+                    clearing_type=row.key.clr_type,
+                    settlement_time=start + timedelta(seconds=rng.randint(0, 10 * 3600)),
+                    total=funds[index] + accounts[index] + cash[index],
+                    fund_total=funds[index],
+                    account_pay=accounts[index],
+                    refund=Flag.NO,
+                )
+            )
+    return lines
+
+
+_ROW_KEYS = (
+    RowKey("310", "110199", "11"),
+    RowKey("310", "110199", "21"),
+    RowKey("390", "110199", "11"),
+    RowKey("390", "110199", "21"),
+    RowKey("310", "110099", "21"),
+    RowKey("510", "110199", "21"),
+)
+
+
+def statement_lines(rng: Random, count: int, day: date, prefix: str = "S") -> list[StatementLine]:
+    """``count`` settlement lines of one day over six national rows, amounts to the cent."""
+    start = datetime.combine(day, datetime.min.time())
+    lines = []
+    for index in range(count):
+        key = rng.choice(_ROW_KEYS)
+        total = rng.randint(1000, 2_000_000)
+        fund = total * rng.randint(0, 90) // 100
+        account = rng.randint(0, total - fund)
+        lines.append(
+            StatementLine(
+                setl_id=f"{prefix}{index:09d}",
+                person_no=f"P{rng.randint(0, 10**9):09d}",
+                insurance_type=key.insutype,
+                settlement_agency=key.setl_optins,
+                clearing_type=key.clr_type,
+                settlement_time=start + timedelta(seconds=rng.randint(0, 86399)),
+                total=Decimal(total).scaleb(-2),
+                fund_total=Decimal(fund).scaleb(-2),
+                account_pay=Decimal(account).scaleb(-2),
+                refund=Flag.NO,
+            )
+        )
+    return lines
+
+
+_AUDIT_ITEMS: dict[str, tuple[str, ChargeCategory, int]] = {
+    "EX-BED-01": ("普通病房床位费（示例）", ChargeCategory.BED, 5000),
+    "EX-BED-02": ("重症监护病房床位费（示例）", ChargeCategory.BED, 18000),
+    "EX-NURSE-1": ("一级护理（示例）", ChargeCategory.NURSING, 2400),
+    "EX-NURSE-2": ("二级护理（示例）", ChargeCategory.NURSING, 1500),
+    "EX-LAB-CBC": ("血细胞分析（示例）", ChargeCategory.LABORATORY, 2000),
+    "EX-LAB-HB": ("血红蛋白测定（示例）", ChargeCategory.LABORATORY, 500),
+    "EX-LAB-CULT": ("细菌培养及鉴定（示例）", ChargeCategory.LABORATORY, 8000),
+    "EX-LAB-PSA": ("血清前列腺特异性抗原测定（示例）", ChargeCategory.LABORATORY, 6000),
+    "EX-LAB-TCT": ("宫颈液基薄层细胞学检查（示例）", ChargeCategory.LABORATORY, 12000),
+    "EX-DRUG-MEM": ("注射用美罗培南（示例）", ChargeCategory.WESTERN_MEDICINE, 9800),
+    "EX-DRUG-EPO": ("重组人促红素注射液（示例）", ChargeCategory.WESTERN_MEDICINE, 4500),
+    "EX-DRUG-ALB": ("人血白蛋白（示例）", ChargeCategory.WESTERN_MEDICINE, 38000),
+    "EX-MAT-STENT": ("冠状动脉药物洗脱支架（示例）", ChargeCategory.MATERIALS, 75000),
+}
+"""Example items of the national audit knowledge pack, with a unit price in fen under its
+ceiling: audit encounters bill them as a ward would, so the rules have lines to look at."""
+
+AUDIT_DEFECTS = (
+    "charge.duplicate",
+    "charge.daily-limit",
+    "charge.days-beyond-stay",
+    "charge.after-discharge",
+    "charge.amount-mismatch",
+    "charge.orphan-refund",
+    "charge.price-ceiling",
+    "charge.sex-restricted-item",
+    "charge.exclusive-items",
+    "pay.restricted-drug",
+    "pay.antibiotic-culture",
+)
+"""Defects :func:`audit_encounter` can plant, named by the rule that finds them."""
+
+
+def _audit_line(
+    info: SettlementListInfo, number: int, code: str, when: datetime, quantity: int
+) -> ChargeLine:
+    name, category, fen = _AUDIT_ITEMS[code]
+    price = Decimal(fen) * CENT
+    return ChargeLine(
+        line_no=str(number),
+        visit_id=info.visit_id,
+        time=when,
+        catalogue_code=code,
+        hospital_code=f"H-{code}",
+        item_name=name,
+        amount=price * quantity,
+        quantity=Decimal(quantity),
+        price=price,
+        category=category,
+        dept_code=info.admission_dept,
+        doctor_code=info.attending_doctor_code,
+    )
+
+
+def _within_stay(listing: SettlementList) -> SettlementList:
+    """The list with its operations moved inside the stay (operation times are otherwise
+    drawn independently of discharge)."""
+    info = listing.info
+    assert info.admission_time is not None
+    assert info.discharge_time is not None
+    span = info.discharge_time - info.admission_time
+    moved = []
+    for number, operation in enumerate(listing.operations, start=1):
+        start = info.admission_time + span * number / (len(listing.operations) + 1)
+        end = min(start + timedelta(hours=1), info.discharge_time)
+        moved.append(operation.model_copy(update={"date": start, "start": start, "end": end}))
+    return listing.model_copy(update={"operations": moved})
+
+
+def audit_encounter(
+    rng: Random, *, index: int = 0, lines: int = 200, defect: str | None = None
+) -> Encounter:
+    """An inpatient stay billed as a ward bills it, which the national audit rules pass (no
+    block finding) — or, with ``defect`` (one of :data:`AUDIT_DEFECTS`), with that defect.
+
+    One bed and one nursing day per day of stay, a blood count, a sex-specific test, a
+    restricted antibiotic with its culture, a restricted drug only with a qualifying
+    diagnosis, a stent in cardiology, the rest of the ``lines`` drawn as :func:`charge_lines`.
+    """
+    dept = rng.choice(DEPARTMENTS)
+    listing = _within_stay(settlement_list(rng, index=index, department=dept))
+    info = listing.info
+    admitted, discharged = info.admission_time, info.discharge_time
+    assert admitted is not None
+    assert discharged is not None
+    days = max((discharged.date() - admitted.date()).days, 1)
+    hour = timedelta(hours=1)
+    planned: list[tuple[str, datetime, int]] = []
+    for day in range(days):
+        planned += [("EX-BED-01", admitted + timedelta(days=day), 1)]
+        planned += [("EX-NURSE-2", admitted + timedelta(days=day, minutes=1), 1)]
+    sex_test = "EX-LAB-PSA" if info.gender is Gender.MALE else "EX-LAB-TCT"
+    planned += [("EX-LAB-CBC", admitted + hour, 1), (sex_test, admitted + 2 * hour, 1)]
+    if rng.random() < 0.3 or defect == "pay.antibiotic-culture":
+        if defect != "pay.antibiotic-culture":
+            planned.append(("EX-LAB-CULT", admitted + 3 * hour, 1))
+        planned += [("EX-DRUG-MEM", admitted + (4 + dose) * hour, 1) for dose in range(3)]
+    if any(d.code.startswith("N18") for d in listing.diagnoses):
+        planned.append(("EX-DRUG-EPO", admitted + 5 * hour, 1))
+    if dept.code == "A03.04" and listing.operations:
+        planned.append(("EX-MAT-STENT", listing.operations[0].start or admitted, 1))
+    planned += _planted(defect, info, admitted, discharged)
+    billed = [_audit_line(info, n, *entry) for n, entry in enumerate(planned, start=1)]
+    filler = charge_lines(rng, listing, max(lines - len(billed), 0), dept.code)
+    charges = billed + [
+        line.model_copy(update={"line_no": str(len(billed) + n)})
+        for n, line in enumerate(filler, start=1)
+    ]
+    charges = _planted_lines(defect, charges, discharged)
+    total = sum((line.amount for line in charges), Decimal(0))
+    answer = settlement(rng, listing, total)
+    full = listing.model_copy(
+        update={
+            "charge_items": charge_table(charges),
+            "payments": [FundPayment(fund_type="310100", amount=answer.info.fund_total)],
+        }
+    )
+    return Encounter(
+        id=info.setl_id,
+        settlement_list=SettlementList.model_validate(full.model_dump()),
+        charges=charges,
+        settlement=answer,
+        medical_group=f"{dept.name}{rng.randint(1, 3)}组",
+    )
+
+
+def _planted(
+    defect: str | None, info: SettlementListInfo, admitted: datetime, discharged: datetime
+) -> list[tuple[str, datetime, int]]:
+    """Extra items a defect adds to the bill."""
+    other_sex = "EX-LAB-TCT" if info.gender is Gender.MALE else "EX-LAB-PSA"
+    return {
+        "charge.daily-limit": [("EX-BED-01", admitted + timedelta(minutes=30), 1)],
+        "charge.days-beyond-stay": [("EX-BED-02", discharged, 1)],
+        "charge.sex-restricted-item": [(other_sex, admitted + timedelta(hours=6), 1)],
+        "charge.exclusive-items": [("EX-NURSE-1", admitted + timedelta(minutes=2), 1)],
+        "pay.restricted-drug": [("EX-DRUG-ALB", admitted + timedelta(hours=7), 2)],
+    }.get(defect or "", [])
+
+
+def _planted_lines(
+    defect: str | None, charges: list[ChargeLine], discharged: datetime
+) -> list[ChargeLine]:
+    """The bill with a defect that changes existing lines planted in it."""
+    last = charges[-1]
+    number = str(len(charges) + 1)
+    changed: dict[str, list[ChargeLine]] = {
+        "charge.duplicate": [*charges, last.model_copy(update={"line_no": number})],
+        "charge.after-discharge": [
+            *charges[:-1],
+            last.model_copy(update={"time": discharged + timedelta(days=1)}),
+        ],
+        "charge.amount-mismatch": [
+            *charges[:-1],
+            last.model_copy(update={"amount": last.amount + Decimal(1)}),
+        ],
+        "charge.orphan-refund": [
+            *charges,
+            last.model_copy(
+                update={
+                    "line_no": number,
+                    "original_line_no": "NO-SUCH-LINE",
+                    "amount": -last.amount,
+                    "quantity": -last.quantity,
+                }
+            ),
+        ],
+        "charge.price-ceiling": [
+            charges[0].model_copy(
+                update={"price": Decimal("80.00"), "amount": Decimal("80.00") * charges[0].quantity}
+            ),
+            *charges[1:],
+        ],
+    }
+    return changed.get(defect or "", charges)

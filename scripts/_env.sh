@@ -1,5 +1,6 @@
 # Shared by quickstart.sh and test.sh: make .venv with Python >= 3.11 and install the
-# core, every plugin and every adapter in editable mode (plus the dev tools).
+# core (with its postgres and columnar extras), every plugin and every adapter in editable
+# mode (plus the dev tools).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,7 +23,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 
-distributions=(-e ".[dev]")
+distributions=(-e ".[dev,postgres,columnar]")
 for dir in plugins/*/ adapters/*/; do
   [ -f "$dir/pyproject.toml" ] && distributions+=(-e "$dir")
 done

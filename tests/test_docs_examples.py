@@ -2,8 +2,8 @@
 
 Each file's blocks share one namespace and run with the repository root as the working
 directory, so a guide can build on its earlier examples and read ``samples/``; the source
-directories of the plugins under ``plugins/`` are importable whether or not the plugins are
-installed, as in their own test suites. Blocks that
+directories of the plugins under ``plugins/`` and the adapters under ``adapters/`` are
+importable whether or not they are installed, as in their own test suites. Blocks that
 must not run are fenced as ```text (or ```console for shell sessions, ```toml …). The
 generated references under docs/reference/ are checked by test_docs_reference.py instead.
 """
@@ -85,7 +85,7 @@ def test_fences_are_labelled(path: Path) -> None:
 @pytest.mark.parametrize("path", GUIDES, ids=[path.name for path in GUIDES])
 def test_python_examples_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    for source in sorted(ROOT.glob("plugins/*/src")):
+    for source in sorted([*ROOT.glob("plugins/*/src"), *ROOT.glob("adapters/*/src")]):
         monkeypatch.syspath_prepend(str(source))
     namespace: dict[str, object] = {"__name__": f"docs.{path.stem}"}
     blocks = [b for b in blocks_of(path.read_text(encoding="utf-8")) if b.language == "python"]

@@ -523,8 +523,10 @@ def test_unknown_name_lists_the_available_ones() -> None:
         LookupError, match=r"no scheme 'beijing' is registered \(available: itemised\)"
     ):
         registry.scheme("beijing")
-    with pytest.raises(UnknownNameError, match=r"no audit rule 'x'.*available: none"):
+    with pytest.raises(UnknownNameError, match=r"no audit rule 'x'.*available: batch\."):
         registry.audit_rules.owner("x")
+    with pytest.raises(UnknownNameError, match=r"no client factory 'x'.*available: none"):
+        registry.clients.owner("x")
 
 
 def test_builtin_itemised_scheme_pays_the_cost() -> None:

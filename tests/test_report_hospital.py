@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "inpatient.jsonl"
 SCHEME = "beijing-drg-2022"
 CHART_IDS = (
-    "monthly-balance",
+    "balance-trend",
     "department-balance",
     "group-balance",
     "case-mix",

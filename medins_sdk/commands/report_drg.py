@@ -79,7 +79,7 @@ class ReportDrgCommand(RecordCommand):
             choices=BY,
             default="group",
             help="one row per discharge department, doctor code, DRG (default), diagnosis, "
-            "medical group or discharge month",
+            "medical group, or month or day of discharge",
         )
         parser.add_argument(
             "--group",

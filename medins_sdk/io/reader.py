@@ -1,10 +1,11 @@
 """Reading records from files and streams, in constant memory, losing nothing.
 
 Inputs: ``.jsonl`` / ``.ndjson`` (one record per line), ``.json`` (one object, an array of
-objects, or objects one after another), ``-`` for standard input (sniffed), or a file a
-registered :class:`~medins_sdk.io.formats.DocumentReader` claims by suffix. Every record read
-comes out either as a :class:`Record` or as a :class:`Rejected` with its reasons, so that
-records read = accepted + rejected, whatever the input holds.
+objects, or objects one after another), ``-`` for standard input (sniffed), a file a
+registered :class:`~medins_sdk.io.formats.DocumentReader` claims by suffix, or a directory
+of any of these (read file by file, sorted). Every record read comes out either as a
+:class:`Record` or as a :class:`Rejected` with its reasons, so that records read = accepted
++ rejected, whatever the input holds.
 
 Speed: a canonical JSONL line is validated straight from its bytes by pydantic-core. Only a
 line that fails that fast path (a national-shaped record, an amount written as a JSON number
@@ -25,6 +26,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from medins_sdk.io.documents import directory_files
 from medins_sdk.io.formats import DocumentReader, RecordFormat, detect
 from medins_sdk.io.records import Issue, Record, Rejected, issues_of
 
@@ -271,6 +273,22 @@ def read_stream(
     yield from (_lines if lines else _values)(stream, name, parser)
 
 
+def _expand(
+    sources: Iterable[str | Path], readers: Sequence[DocumentReader], forced_reader: bool
+) -> Iterator[str]:
+    """Source names, each directory replaced by its files of a suffix something reads
+    (sorted, recursively); a reader named by ``--input-format`` walks directories itself."""
+    known = _LINE_SUFFIXES | {".json"} | {s for r in readers for s in r.suffixes}
+    for source in sources:
+        name = str(source)
+        if forced_reader or name == "-" or not Path(name).is_dir():
+            yield name
+            continue
+        for file in directory_files(Path(name)):
+            if file.suffix.lower() in known:
+                yield str(file)
+
+
 def read_records(
     sources: Iterable[str | Path],
     formats: Sequence[RecordFormat],
@@ -294,12 +312,15 @@ def read_records(
             raise InputError(f"unknown input format {input_format!r}; known: {', '.join(known)}")
         forced = matches[0]
     parser = RecordParser(formats, forced)
-    for source in sources:
-        name = str(source)
+    for name in _expand(
+        sources, readers, input_format is not None and input_format in reader_by_name
+    ):
         document_reader = reader_by_name.get(input_format or "") or next(
             (r for r in readers if name != "-" and Path(name).suffix.lower() in r.suffixes), None
         )
         if document_reader is not None:
+            if not Path(name).exists():
+                raise InputError(f"cannot read {name}: No such file or directory")
             yield from document_reader.read(Path(name))
             continue
         if name == "-":

@@ -40,9 +40,18 @@ class Record:
     model: SdkModel
 
     def encounter(self) -> Encounter:
-        """The record as an encounter, or :class:`NotAnEncounter` for other kinds."""
+        """The record as an encounter, or :class:`NotAnEncounter` for other kinds.
+
+        A front page is converted to its settlement list with the national crosswalks
+        (``medins_sdk.convert``), so grouping and pricing read front pages too; one whose
+        codes have no acceptable counterpart raises the conversion's ``ValueError``.
+        """
         if isinstance(self.model, Encounter):
             return self.model
+        if isinstance(self.model, FrontPage):
+            from medins_sdk.convert import front_page_encounter  # convert imports this module
+
+            return front_page_encounter(self.model)
         raise NotAnEncounter(self)
 
 
@@ -78,7 +87,7 @@ class NotAnEncounter(ValueError):
     def __init__(self, record: Record) -> None:
         super().__init__(
             f"a {record.kind} record ({record.format}) is not an encounter: this step needs a "
-            "settlement list (canonical encounter JSON or a 4101 upload)"
+            "settlement list (canonical encounter JSON, a 4101 upload or a front page)"
         )
         self.record = record
 

@@ -1,46 +1,18 @@
-"""Reconciliation contracts: clearing categories and bureau statement readers.
+"""Settlement ledger and reconciliation with the bureau (对总账 / 对明细账).
 
-Totals are compared per (insurance type, clearing agency, clearing category); regions define
-categories of their own (seed 002 shows 省本机关, 省本企业, 异地门诊, 异地住院), so plugins
-contribute them. Statement readers turn a bureau's statement file into settlements.
+* :mod:`~medins_sdk.reconcile.ledger` — the durable store of settlements, refunds, uploads and
+  the bureau's raw answers (SQLite by path, PostgreSQL by DSN), in seed 002's write order;
+* :mod:`~medins_sdk.reconcile.compare` — totals per (insutype, setl_optins, clr_type) and the
+  detail, settlement by settlement, with each difference classified;
+* :mod:`~medins_sdk.reconcile.statements` — reading either side from JSON, CSV or 3202 files;
+* :mod:`~medins_sdk.reconcile.columnar` — the same comparison on Polars frames, for months of
+  a city (needs the ``columnar`` extra);
+* :mod:`~medins_sdk.reconcile.report` — the monthly report by category.
+
+The contracts plugins implement, :class:`ClearingCategory` and :class:`StatementReader`, are
+importable from here.
 """
 
-from __future__ import annotations
+from medins_sdk.reconcile.contracts import ClearingCategory, StatementReader
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-from medins_sdk.models import SettlementInfo
-
-
-@dataclass(frozen=True, slots=True)
-class ClearingCategory:
-    """A clearing category (清算类别) as a region defines it."""
-
-    code: str
-    """The ``clr_type`` code."""
-    name: str
-    """Chinese name, e.g. 异地住院."""
-    region: str | None = None
-    """Region code where the category applies, or None for national categories."""
-
-    @property
-    def key(self) -> str:
-        """Registry key: categories are unique per region."""
-        return f"{self.region or '*'}:{self.code}"
-
-
-@runtime_checkable
-class StatementReader(Protocol):
-    """Reads a bureau statement (对账单) into the settlements it lists."""
-
-    @property
-    def name(self) -> str:
-        """Unique name the registry selects it by."""
-        ...
-
-    def read(self, path: Path) -> Iterator[SettlementInfo]:
-        """Every settlement of the statement, in file order."""
-        ...
+__all__ = ["ClearingCategory", "StatementReader"]

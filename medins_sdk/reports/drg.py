@@ -29,7 +29,7 @@ from medins_sdk.models import Encounter, GroupResult, PriceResult, SdkModel
 from medins_sdk.models.results import GroupStatus, Outlier, Weight
 from medins_sdk.money import CENT, DecimalSpec, Money, SignedMoney
 from medins_sdk.reports.benchmark import Benchmark, BenchmarkError, GroupBenchmark
-from medins_sdk.reports.facts import NO_MONTH, discharge_month
+from medins_sdk.reports.facts import discharge_date
 
 __all__ = [
     "BY",
@@ -45,7 +45,7 @@ __all__ = [
     "drg_report",
 ]
 
-ReportBy = Literal["department", "doctor", "group", "diagnosis", "medical_group", "month"]
+ReportBy = Literal["department", "doctor", "group", "diagnosis", "medical_group", "month", "day"]
 BY: Final[tuple[ReportBy, ...]] = (
     "department",
     "doctor",
@@ -53,6 +53,7 @@ BY: Final[tuple[ReportBy, ...]] = (
     "diagnosis",
     "medical_group",
     "month",
+    "day",
 )
 """The row keys a report can be broken down by (``--by``)."""
 
@@ -67,6 +68,7 @@ MISSING_LABELS: Final[Mapping[ReportBy, str]] = {
     "diagnosis": "无主要诊断",
     "medical_group": "未填医疗组",
     "month": "无出院时间",
+    "day": "无出院时间",
 }
 
 Index = Annotated[
@@ -109,6 +111,8 @@ class CaseFacts:
     """The HIS's medical group (医疗组)."""
     month: str | None = None
     """YYYY-MM of discharge."""
+    day: str | None = None
+    """YYYY-MM-DD of discharge."""
 
     @property
     def ungrouped(self) -> bool:
@@ -121,6 +125,7 @@ def case_facts(encounter: Encounter, grouping: GroupResult | None, price: PriceR
     info = encounter.settlement_list.info
     principal = encounter.settlement_list.principal_diagnosis
     weight = None if grouping is None else grouping.weight
+    discharged = discharge_date(encounter)
     return CaseFacts(
         id=price.id,
         status=None if grouping is None else grouping.status,
@@ -136,7 +141,8 @@ def case_facts(encounter: Encounter, grouping: GroupResult | None, price: PriceR
         doctor=info.attending_doctor_code,
         diagnosis=None if principal is None else principal.code,
         medical_group=encounter.medical_group,
-        month=None if (month := discharge_month(encounter)) == NO_MONTH else month,
+        month=None if discharged is None else f"{discharged:%Y-%m}",
+        day=None if discharged is None else f"{discharged:%Y-%m-%d}",
     )
 
 
@@ -265,6 +271,7 @@ _KEYS: Final[Mapping[ReportBy, Callable[[CaseFacts], str | None]]] = {
     "diagnosis": lambda case: case.diagnosis,
     "medical_group": lambda case: case.medical_group,
     "month": lambda case: case.month,
+    "day": lambda case: case.day,
 }
 
 

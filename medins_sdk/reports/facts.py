@@ -8,6 +8,7 @@ charge categories count as which is a report parameter, with the usual reading a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -60,9 +61,15 @@ def category_costs(
     return totals[0], totals[1], totals[2]
 
 
-def discharge_month(encounter: Encounter) -> str:
-    """YYYY-MM of discharge (出院时间, else the settlement period's end or settlement time)."""
+def discharge_date(encounter: Encounter) -> date | None:
+    """The day of discharge (出院时间, else the settlement period's end or settlement time)."""
     info = encounter.settlement_list.info
     settled = encounter.settlement.info.settlement_time if encounter.settlement else None
     day = info.discharge_time or info.settlement_end or settled
+    return day.date() if isinstance(day, datetime) else day
+
+
+def discharge_month(encounter: Encounter) -> str:
+    """YYYY-MM of :func:`discharge_date`, or ``-``."""
+    day = discharge_date(encounter)
     return NO_MONTH if day is None else f"{day:%Y-%m}"

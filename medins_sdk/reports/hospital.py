@@ -91,6 +91,7 @@ class HospitalReportData(SdkModel):
     scheme: str = Field(description="the payment scheme the cases were priced under")
     cases: int = Field(description="cases priced")
     months: list[DrgReportRow] = Field(description="per month of discharge, then 全院")
+    days: list[DrgReportRow] = Field(description="per day of discharge, then 全院")
     departments: list[DrgReportRow] = Field(description="per discharge department, then 全院")
     medical_groups: list[DrgReportRow] = Field(description="per medical group, then 全院")
     overspending: list[OverspendCase] = Field(description="the largest overspends, largest first")
@@ -141,6 +142,7 @@ class HospitalReport:
         self.title = title
         self.categories = categories
         self._months = DrgReport("month", benchmark)
+        self._days = DrgReport("day", benchmark)
         self._departments = DrgReport("department", benchmark)
         self._groups = DrgReport("medical_group", benchmark)
         self._overspends: Largest[OverspendCase] = Largest(top)
@@ -153,7 +155,7 @@ class HospitalReport:
     def add(self, encounter: Encounter, grouping: GroupResult | None, price: PriceResult) -> None:
         """Count one priced case in every breakdown, and among the overspends."""
         facts = case_facts(encounter, grouping, price)
-        for report in (self._months, self._departments, self._groups):
+        for report in (self._months, self._days, self._departments, self._groups):
             report.add(facts)
         self._cases += 1
         if price.balance < 0:
@@ -212,6 +214,7 @@ class HospitalReport:
             scheme=self.scheme,
             cases=self._cases,
             months=self._months.rows(),
+            days=self._days.rows(),
             departments=self._departments.rows(),
             medical_groups=self._groups.rows(),
             overspending=self._overspends.items(),
@@ -248,8 +251,9 @@ def reconciliation_rows(lines: Iterable[Mapping[str, object]]) -> list[Reconcili
         hospital, bureau = line.get("hospital"), line.get("bureau")
         if not isinstance(hospital, dict) or not isinstance(bureau, dict):
             continue
+        total = line.get("level") == "total"
         fields = {
-            "key": "/".join(str(line.get(name) or "-") for name in _ROW_KEY),
+            "key": "合计" if total else "/".join(str(line.get(name) or "-") for name in _ROW_KEY),
             "hospital_amount": hospital.get("medfee_sumamt"),
             "bureau_amount": bureau.get("medfee_sumamt"),
             "hospital_count": hospital.get("setl_cnt"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from html import escape
+from itertools import accumulate
 from typing import Final, TypeVar
 
 from medins_sdk.reports.drg import TOTAL_KEY, DrgReportRow
@@ -123,15 +124,24 @@ def _breakdown(chart_id: str, title: str, rows: Sequence[DrgReportRow]) -> str:
     return f"<h2>{escape(title)}</h2>{chart}{_table(_ROW_HEADERS, rows, _ROW_CELLS)}"
 
 
-def _trend(rows: Sequence[DrgReportRow]) -> str:
-    title = "月度结余趋势"
-    months = [row for row in rows if row.key != TOTAL_KEY]
-    chart = line_chart(
-        "monthly-balance",
-        title,
-        [row.key for row in months],
-        [Series("结余", [row.total_balance for row in months])],
-    )
+def _trend(data: HospitalReportData) -> str:
+    """The balance month by month; over a month or two, day by day with the running total
+    (one point per month would show no trend)."""
+    months = [row for row in data.months if row.key != TOTAL_KEY]
+    if len(months) > 2:
+        title, rows = "月度结余趋势", data.months
+        series = [Series("结余", [row.total_balance for row in months])]
+        labels = [row.key for row in months]
+    else:
+        title, rows = "每日结余趋势 (按出院日期)", data.days
+        days = [row for row in data.days if row.key != TOTAL_KEY]
+        running = list(accumulate(row.total_balance for row in days))
+        series = [
+            Series("当日结余", [row.total_balance for row in days]),
+            Series("累计结余", list(running)),
+        ]
+        labels = [row.key[5:] for row in days]
+    chart = line_chart("balance-trend", title, labels, series)
     return f"<h2>{escape(title)}</h2>{chart}{_table(_ROW_HEADERS, rows, _ROW_CELLS)}"
 
 
@@ -268,7 +278,7 @@ def render(data: HospitalReportData) -> str:
     """The whole report as one HTML document (UTF-8 text)."""
     sections = [
         _summary(data),
-        _trend(data.months),
+        _trend(data),
         _breakdown("department-balance", "科室结余", data.departments),
         _breakdown("group-balance", "医疗组结余", data.medical_groups),
         _case_mix(data.departments),

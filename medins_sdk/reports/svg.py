@@ -162,8 +162,10 @@ def line_chart(
         _text(left - 6, y_of(top_value) + 4, f"{top_value:,.0f}", "end"),
         _text(left - 6, y_of(bottom_value) + 4, f"{bottom_value:,.0f}", "end"),
     ]
+    every = -(-len(labels) // 12)  # at most a dozen axis labels: they must not overlap
     for index, label in enumerate(labels):
-        body.append(_text(left + step * index, height + 30, label, "middle"))
+        if index % every == 0:
+            body.append(_text(left + step * index, height + 30, label, "middle"))
     for number, part in enumerate(series):
         colour = PALETTE[number % len(PALETTE)]
         points = [

@@ -19,10 +19,12 @@ from medins_plugin_jiangsu_maternity.channels import Classifier
 from medins_plugin_jiangsu_maternity.deliveries import coded_delivery
 from medins_plugin_jiangsu_maternity.pack import MaternityPack
 
-from medins_sdk.audit import AuditRule
+from medins_sdk.audit import AuditRule, Knowledge
+from medins_sdk.audit.engine import AuditEngine
 from medins_sdk.codes import SettlementWay
 from medins_sdk.models import Encounter, Finding
 from medins_sdk.plugins import PluginManager
+from medins_sdk.testing.audit import assert_rule_conforms
 
 FIXED, ITEMISED = SettlementWay.FIXED_RATE, SettlementWay.ITEMISED
 VAGINAL = ["O80.000", "Z37.000x001"]
@@ -33,7 +35,7 @@ PRE_ECLAMPSIA = "O14.100"
 def check(
     rule: type[MaternityRule], encounter: Encounter, pack: MaternityPack | None = None
 ) -> list[Finding]:
-    return rule(Classifier(pack or plugin.pack())).check(encounter, "post")
+    return rule(Classifier(pack or plugin.pack())).findings(encounter, "post")
 
 
 def test_a_complication_settled_at_the_fixed_amount_can_be_appealed() -> None:
@@ -155,22 +157,36 @@ def test_a_haemorrhage_counted_without_volume_is_unsupported() -> None:
 def test_a_stay_that_is_not_a_delivery_gets_no_finding() -> None:
     antenatal = coded_delivery([PRE_ECLAMPSIA], settled=FIXED, recorded=(["O80.000"], []))
     for rule in maternity_rules(Classifier(plugin.pack())):
-        assert rule.check(antenatal, "during") == []
+        assert rule.findings(antenatal, "during") == []
 
 
 def test_the_rules_are_registered_through_the_audit_hook() -> None:
     manager = PluginManager(autoload=False, strict=True)
     manager.register(plugin, "jiangsu-maternity", "medins-plugin-jiangsu-maternity", __version__)
-    rules = manager.registry.audit_rules
-    assert rules.keys() == [
+    registered = manager.registry.audit_rules
+    ours = sorted(
+        (rule for rule in registered.values() if rule.id.startswith("jiangsu-")),
+        key=lambda rule: rule.id,
+    )
+    assert [rule.id for rule in ours] == [
         "jiangsu-maternity.undeclared-add-on",
         "jiangsu-maternity.unsupported-complication",
         "jiangsu-maternity.wrong-channel",
     ]
-    for rule in rules.values():
+    for rule in ours:
         assert isinstance(rule, AuditRule)
         assert rule.stages == {"during", "post"}
         assert rule.name
     encounter = coded_delivery([*VAGINAL, PRE_ECLAMPSIA], cost="18000.00", settled=FIXED)
-    [finding] = rules.get("jiangsu-maternity.wrong-channel").check(encounter, "during")
-    assert finding.stage == "during"
+    engine = AuditEngine(ours, Knowledge())
+    [finding] = engine.check(encounter, "during")
+    assert (finding.rule, finding.stage) == ("jiangsu-maternity.wrong-channel", "during")
+
+
+def test_the_rules_keep_the_audit_contract() -> None:
+    cases = [
+        coded_delivery([*VAGINAL, PRE_ECLAMPSIA], cost="18000.00", settled=FIXED),
+        coded_delivery(VAGINAL, cost="5000.00", settled=ITEMISED),
+    ]
+    for rule in maternity_rules(Classifier(plugin.pack())):
+        assert_rule_conforms(rule, cases, Knowledge())

@@ -34,6 +34,7 @@ from medins_plugin_jiangsu_maternity.channels import (
     set_aside_text,
 )
 from medins_plugin_jiangsu_maternity.pack import MaternityPack
+from medins_sdk.audit import AuditCase, Parameter, Params, Scope
 from medins_sdk.codes import SettlementWay, icd9_crosswalk, icd10_crosswalk
 from medins_sdk.models import Encounter, EvidenceValue, Finding, FrontPage, Severity, Stage
 
@@ -75,9 +76,15 @@ class MaternityRule:
 
     id: str = ""
     name: str = ""
+    description: str = ""
     stages: frozenset[Stage] = frozenset(("during", "post"))
     """At discharge settlement (事中) and in the monthly review (事后)."""
     severity: Severity = "warn"
+    scope: Scope = "encounter"
+    source = "seed 000 二(二)6 (南京, 2018–2019): wrong-channel cases recovered by appeal"
+    parameters: tuple[Parameter, ...] = ()
+    knowledge: tuple[str, ...] = ()
+    """The rules read the plugin's own rate pack, not audit knowledge tables."""
 
     def __init__(self, classifier: Classifier) -> None:
         self.classifier = classifier
@@ -86,7 +93,12 @@ class MaternityRule:
     def pack(self) -> MaternityPack:
         return self.classifier.pack
 
-    def check(self, encounter: Encounter, stage: Stage) -> list[Finding]:
+    def check(self, case: AuditCase, params: Params) -> list[Finding]:
+        """The rule's findings on the case's encounter (the audit contract)."""
+        return self.findings(case.encounter, case.stage)
+
+    def findings(self, encounter: Encounter, stage: Stage) -> list[Finding]:
+        """The rule's findings on ``encounter`` at ``stage``."""
         decision = self.classifier.decide(encounter)
         cost = encounter.total_cost
         if not decision.is_delivery or cost is None:
@@ -115,6 +127,10 @@ class WrongChannelRule(MaternityRule):
 
     id = PREFIX + "wrong-channel"
     name = "生育保险结算通道与诊断不符"
+    description = (
+        "A delivery settled at the fixed amount with a qualifying low-frequency complication, "
+        "or at actual cost without one."
+    )
 
     def errors(self, encounter: Encounter, decision: Decision, cost: Decimal) -> list[ChannelError]:
         settled = settled_way(encounter)
@@ -157,6 +173,10 @@ class UndeclaredAddOnRule(MaternityRule):
 
     id = PREFIX + "undeclared-add-on"
     name = "附加手术未申报"
+    description = (
+        "The front page records an additional operation the settlement list does not declare: "
+        "the fixed amount lacks its add-on."
+    )
 
     def errors(self, encounter: Encounter, decision: Decision, cost: Decimal) -> list[ChannelError]:
         page = encounter.front_page
@@ -188,6 +208,10 @@ class UnsupportedComplicationRule(MaternityRule):
 
     id = PREFIX + "unsupported-complication"
     name = "低频并发症缺少诊断依据"
+    description = (
+        "A case claimed at actual cost on complications the record does not support (no "
+        "front-page diagnosis, or a haemorrhage without a registered volume)."
+    )
 
     def errors(self, encounter: Encounter, decision: Decision, cost: Decimal) -> list[ChannelError]:
         if not decision.itemised or settled_way(encounter) is SettlementWay.FIXED_RATE:

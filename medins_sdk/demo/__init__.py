@@ -1,0 +1,1 @@
+"""``medins demo``: a synthetic hospital month through every step the SDK offers."""
