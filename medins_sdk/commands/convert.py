@@ -18,18 +18,11 @@ from typing import TextIO
 
 from medins_sdk.commands import CommandContext
 from medins_sdk.commands.records import Job, RecordCommand, Row
+from medins_sdk.commands.validate import principal_code
 from medins_sdk.convert import FrontPageConverter
 from medins_sdk.io.output import Column, write_json_line
 from medins_sdk.io.records import Record
 from medins_sdk.models import Encounter, FrontPage, SdkModel
-
-
-def _principal(row: Row) -> str | None:
-    model = row[1]
-    if isinstance(model, Encounter):
-        principal = model.settlement_list.principal_diagnosis
-        return principal.code if principal else None
-    return None
 
 
 class ConvertCommand(RecordCommand):
@@ -39,7 +32,7 @@ class ConvertCommand(RecordCommand):
     help = "convert front pages (4401 JSON, CDA XML …) to settlement lists; findings on stderr"
     columns = (
         Column[Row]("id", 22, lambda row: row[0].id),
-        Column[Row]("principal", 14, _principal),
+        Column[Row]("principal", 14, principal_code),
         Column[Row]("total cost", 12, lambda row: getattr(row[1], "total_cost", None)),
         Column[Row]("source", 40, lambda row: row[0].source),
     )

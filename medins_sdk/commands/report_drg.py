@@ -42,6 +42,24 @@ COLUMNS: tuple[Column[DrgReportRow], ...] = (
 """The table of ``--format table``: the figures an insurance office compares."""
 
 
+def add_benchmark_option(parser: argparse.ArgumentParser) -> None:
+    """``--benchmark CSV``, shared by the reports that compare with the region's means."""
+    parser.add_argument(
+        "--benchmark",
+        metavar="CSV",
+        type=Path,
+        help="regional means per DRG (code, mean_cost, mean_los): adds the indices",
+    )
+
+
+def benchmark_of(args: argparse.Namespace) -> Benchmark | None:
+    """The ``--benchmark`` table, or None; :class:`UsageError` says what is wrong with it."""
+    try:
+        return None if args.benchmark is None else Benchmark.load(args.benchmark)
+    except BenchmarkError as error:
+        raise UsageError(str(error)) from None
+
+
 class ReportJob:
     """Prices each record and counts it in the report; writes nothing per record."""
 
@@ -68,12 +86,7 @@ class ReportDrgCommand(RecordCommand):
     def configure(self, parser: argparse.ArgumentParser) -> None:
         super().configure(parser)
         add_scheme_option(parser)
-        parser.add_argument(
-            "--benchmark",
-            metavar="CSV",
-            type=Path,
-            help="regional means per DRG (code, mean_cost, mean_los): adds the indices",
-        )
+        add_benchmark_option(parser)
         parser.add_argument(
             "--by",
             choices=BY,
@@ -91,11 +104,7 @@ class ReportDrgCommand(RecordCommand):
 
     def start(self, args: argparse.Namespace, context: CommandContext) -> Job:
         parts = scheme_parts(args, context)
-        try:
-            benchmark = None if args.benchmark is None else Benchmark.load(args.benchmark)
-        except BenchmarkError as error:
-            raise UsageError(str(error)) from None
-        return ReportJob(parts, DrgReport(args.by, benchmark), args.group)
+        return ReportJob(parts, DrgReport(args.by, benchmark_of(args)), args.group)
 
     def end(self, job: Job, args: argparse.Namespace, out: TextIO) -> None:
         if not isinstance(job, ReportJob):

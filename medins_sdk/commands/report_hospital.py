@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from medins_sdk.commands import CommandContext
 from medins_sdk.commands.payment import add_scheme_option, scheme_parts
 from medins_sdk.commands.records import Job, RecordCommand, UsageError
+from medins_sdk.commands.report_drg import add_benchmark_option, benchmark_of
 from medins_sdk.io.records import Record
 from medins_sdk.models import Finding, SdkModel
-from medins_sdk.reports.benchmark import Benchmark, BenchmarkError
 from medins_sdk.reports.hospital import HospitalReport, reconciliation_rows
 from medins_sdk.reports.html import render
 from medins_sdk.schemes import SchemeParts
@@ -91,9 +91,7 @@ class ReportHospitalCommand(RecordCommand):
     def configure(self, parser: argparse.ArgumentParser) -> None:
         super().configure(parser)
         add_scheme_option(parser)
-        parser.add_argument(
-            "--benchmark", metavar="CSV", type=Path, help="regional means per DRG: the indices"
-        )
+        add_benchmark_option(parser)
         parser.add_argument(
             "--findings", metavar="JSONL", type=Path, help="audit findings (`medins audit`)"
         )
@@ -113,10 +111,7 @@ class ReportHospitalCommand(RecordCommand):
 
     def start(self, args: argparse.Namespace, context: CommandContext) -> Job:
         parts = scheme_parts(args, context)
-        try:
-            benchmark = None if args.benchmark is None else Benchmark.load(args.benchmark)
-        except BenchmarkError as error:
-            raise UsageError(str(error)) from None
+        benchmark = benchmark_of(args)
         if args.top < 0:
             raise UsageError("--top must not be negative")
         report = HospitalReport(

@@ -18,7 +18,8 @@ def _total(row: Row) -> Decimal | None:
     return model.total_cost if isinstance(model, Encounter) else None
 
 
-def _principal(row: Row) -> str | None:
+def principal_code(row: Row) -> str | None:
+    """Table cell: the principal diagnosis of an encounter row (validate, convert)."""
     model = row[1]
     if isinstance(model, Encounter):
         principal = model.settlement_list.principal_diagnosis
@@ -39,7 +40,7 @@ class ValidateCommand(RecordCommand):
         Column[Row]("id", 22, lambda row: row[0].id),
         Column[Row]("kind", 10, lambda row: row[0].kind),
         Column[Row]("format", 14, lambda row: row[0].format),
-        Column[Row]("principal", 12, _principal),
+        Column[Row]("principal", 12, principal_code),
         Column[Row]("total cost", 12, _total),
         Column[Row]("source", 30, lambda row: row[0].source),
     )

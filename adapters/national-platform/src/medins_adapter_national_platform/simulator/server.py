@@ -43,34 +43,24 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug(format, *args)
 
+    def _refuse(self, reason: str) -> None:
+        """An error answer to a body that is no message at all (no msgid to refer to)."""
+        self._send(
+            build_answer(infcode=-1, output=None, refmsgid="", now=datetime.now(), err_msg=reason)
+        )
+
     def do_POST(self) -> None:
         """One message: decide its faults, act, answer (or not)."""
         length = int(self.headers.get("Content-Length") or 0)
         if not 0 < length <= MAX_BODY:
-            self._send(
-                build_answer(
-                    infcode=-1,
-                    output=None,
-                    refmsgid="",
-                    now=datetime.now(),
-                    err_msg="body: missing or too large",
-                )
-            )
+            self._refuse("body: missing or too large")
             return
         raw = self.rfile.read(length)
         bureau = self.server.bureau
         try:
             request = split_request(raw)
         except wire_json.WireJsonError as error:
-            self._send(
-                build_answer(
-                    infcode=-1,
-                    output=None,
-                    refmsgid="",
-                    now=datetime.now(),
-                    err_msg=f"body: {error}",
-                )
-            )
+            self._refuse(f"body: {error}")
             return
         decision = bureau.faults.decide(request.infno, request.data)
         if decision.delay:
