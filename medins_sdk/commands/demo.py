@@ -25,7 +25,7 @@ class DemoCommand:
         parser.add_argument(
             "--out", type=Path, default=Path("demo-output"), help="output directory"
         )
-        parser.add_argument("--cases", type=int, default=1500, help="encounters (1500)")
+        parser.add_argument("--cases", type=int, default=2000, help="encounters (2000)")
         parser.add_argument("--seed", type=int, default=2024, help="random seed (2024)")
         parser.add_argument("--month", default="2024-10", help="YYYY-MM of discharge")
         parser.add_argument("--scheme", help="scheme of the report (first grouping scheme)")

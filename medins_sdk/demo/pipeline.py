@@ -48,7 +48,7 @@ class DemoOptions:
     """What the demo runs: how many cases of which month, from which seed, where to."""
 
     out: Path
-    cases: int = 1500
+    cases: int = 2000
     seed: int = 2024
     year: int = 2024
     month: int = 10

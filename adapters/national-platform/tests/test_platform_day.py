@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
+from random import Random
 
 import pytest
 from medins_adapter_national_platform import Institution, PlatformClient
-from medins_adapter_national_platform.day import simulated_day
+from medins_adapter_national_platform.day import simulated_day, terminals_day
 from medins_adapter_national_platform.simulator import BureauSimulator
 
+from medins_sdk import synthetic
 from medins_sdk.cli import main
 from medins_sdk.plugins import PluginManager
 
@@ -27,6 +30,22 @@ def test_a_faulty_day_ends_balanced() -> None:
     assert summary.detail_differences == 0
     assert summary.balanced
     assert summary.failed_visits == 0
+
+
+def test_terminals_in_processes_end_the_day_balanced(tmp_path: Path) -> None:
+    """Two terminal processes, each with its own ledger, and the bureau in a third: the
+    terminals' ledgers together equal the bureau's books."""
+    rng = Random(3)
+    visits = [synthetic.encounter(rng, index=i, lines=4) for i in range(40)]
+    summary = terminals_day(visits, folder=tmp_path, day=date(2024, 10, 31), faults=FAULTS)
+    assert summary.visits == 40
+    assert summary.faults.get("drop-after", 0) > 0
+    assert (summary.one_sided, summary.double_settlements) == (0, 0)
+    assert summary.balanced
+    assert summary.settled == 40 - summary.failed_visits
+    assert summary.rows[-1].hospital.setl_cnt == summary.settled + summary.refunds
+    ledgers = sorted(path.name for path in tmp_path.glob("ledger-*.sqlite"))
+    assert ledgers == ["ledger-1.sqlite", "ledger-2.sqlite"]
 
 
 def test_the_day_is_reproducible() -> None:

@@ -13,8 +13,9 @@ the bureau).
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -31,6 +32,7 @@ from medins_adapter_national_platform.errors import (
     SettlementNotCommitted,
     TransportError,
 )
+from medins_adapter_national_platform.msgid import MsgIdGenerator
 from medins_adapter_national_platform.simulator import Books, BureauSimulator, FaultPlan
 from medins_adapter_national_platform.simulator.process import ClosedBooks, SimulatorProcess
 from medins_adapter_national_platform.transactions import SettlementRequest
@@ -39,7 +41,7 @@ from medins_sdk.models import ChargeBatch, Encounter, Settlement
 from medins_sdk.reconcile.compare import reconcile
 from medins_sdk.reconcile.ledger import Ledger
 from medins_sdk.reconcile.lines import StatementLine
-from medins_sdk.reconcile.totals import TotalsRow
+from medins_sdk.reconcile.totals import TotalsRow, sums_by_key
 
 T = TypeVar("T")
 
@@ -229,7 +231,6 @@ def run_day(
     """
     summary = DaySummary(day)
     rng = Random(seed)
-    run = _Day(client, ledger, summary)
     visits = (
         encounters
         if encounters is not None
@@ -238,14 +239,37 @@ def run_day(
             for index in range(settlements)
         )
     )
-    for encounter in visits:
+    _settle_visits(client, ledger, summary, visits, rng)
+    _account(client, ledger.lines(day, day), summary)
+    return summary
+
+
+def _settle_visits(
+    client: PlatformClient,
+    ledger: Ledger,
+    summary: DaySummary,
+    encounters: Iterable[Encounter],
+    rng: Random,
+) -> None:
+    """Every visit, then the close of day's recovery; the client's counts added up."""
+    run = _Day(client, ledger, summary)
+    for encounter in encounters:
         summary.visits += 1
         run.visit(encounter, rng)
     run.close()
     stats = client.stats
-    summary.recovered, summary.reversed = stats.recovered, stats.reversed
-    summary.fenced, summary.in_doubt = stats.fenced, stats.in_doubt
-    hospital = ledger.lines(day, day)
+    summary.recovered += stats.recovered
+    summary.reversed += stats.reversed
+    summary.fenced += stats.fenced
+    summary.in_doubt += stats.in_doubt
+
+
+def _account(
+    client: PlatformClient, hospital: Mapping[str, StatementLine], summary: DaySummary
+) -> None:
+    """The end of the day: the hospital's lines against the bureau's, 3201 per row (the
+    sums the ledger holds) and 3202 in detail."""
+    day = summary.day
     summary.settled = sum(1 for line in hospital.values() if not line.is_refund)
     settled_visits = {line.visit_id for line in hospital.values() if not line.is_refund}
     summary.failed_visits = summary.visits - len(settled_visits)
@@ -253,7 +277,7 @@ def run_day(
     summary.total = sum((line.total for line in hospital.values()), Decimal("0.00"))
     answers = [
         client.reconcile_totals(key, amounts, day, day)
-        for key, amounts in sorted(ledger.totals(day, day).items())
+        for key, amounts in sorted(sums_by_key(hospital.values()).items())
     ]
     summary.totals_rows = len(answers)
     summary.totals_balanced = all(answer.balanced for answer in answers)
@@ -264,7 +288,6 @@ def run_day(
     summary.detail_differences = len(differences)
     summary.one_sided = sum(1 for d in differences if d.kind in ("bureau_only", "hospital_only"))
     summary.double_settlements = _double_settlements(bureau)
-    return summary
 
 
 def simulated_day(
@@ -316,4 +339,76 @@ def simulated_day(
             summary.double_settlements = max(
                 summary.double_settlements, len(closed.double_settlements)
             )
+    return summary
+
+
+_SHARES: list[list[Encounter]] = []
+"""Each terminal's visits, set before the terminals' processes fork (inherited, not pickled)."""
+
+
+def _terminal(
+    index: int, url: str, day: date, seed: int, folder: str, timeout: float
+) -> tuple[DaySummary, dict[str, StatementLine]]:
+    """One cashier terminal: its own ledger and client, the shared msgid state."""
+    summary = DaySummary(day)
+    msgids = MsgIdGenerator(DEMO_INSTITUTION.fixmedins_code, Path(folder) / "msgid.state")
+    with (
+        Ledger.open(Path(folder) / f"ledger-{index + 1}.sqlite", synchronous="NORMAL") as book,
+        PlatformClient(
+            url,
+            DEMO_INSTITUTION,
+            ledger=book,
+            msgids=msgids,
+            timeout=(timeout, timeout),
+            backoff=0.01,
+        ) as client,
+    ):
+        _settle_visits(client, book, summary, _SHARES[index], Random(f"{seed}:{index}"))
+        return summary, book.lines(day, day)
+
+
+def terminals_day(
+    encounters: Iterable[Encounter],
+    *,
+    folder: Path,
+    day: date,
+    faults: str | FaultPlan = "",
+    seed: int = 0,
+    terminals: int = 2,
+    timeout: float = 2.0,
+) -> DaySummary:
+    """:func:`simulated_day` as a hospital with several cashier terminals runs it: the visits
+    shared among ``terminals`` processes, each with its own client and ledger
+    (``folder/ledger-N.sqlite``), against a bureau in a process of its own, so the day uses
+    every core. At the close, the terminals' ledgers together are reconciled with the bureau.
+    """
+    global _SHARES
+    _SHARES = [[] for _ in range(terminals)]
+    for number, encounter in enumerate(encounters):
+        _SHARES[number % terminals].append(encounter)
+    summary = DaySummary(day)
+    hospital: dict[str, StatementLine] = {}
+    try:
+        with SimulatorProcess(day, faults) as bureau:
+            jobs = [(i, bureau.url, day, seed, str(folder), timeout) for i in range(terminals)]
+            with multiprocessing.get_context("fork").Pool(terminals) as pool:
+                for part, lines in pool.starmap(_terminal, jobs):
+                    summary.visits += part.visits
+                    summary.recovered += part.recovered
+                    summary.reversed += part.reversed
+                    summary.fenced += part.fenced
+                    summary.in_doubt += part.in_doubt
+                    summary.resolved_at_close += part.resolved_at_close
+                    hospital.update(lines)
+            msgids = MsgIdGenerator(DEMO_INSTITUTION.fixmedins_code, folder / "msgid.state")
+            with PlatformClient(
+                bureau.url, DEMO_INSTITUTION, msgids=msgids, timeout=(timeout, timeout)
+            ) as client:
+                _account(client, hospital, summary)
+            closed = bureau.close()
+    finally:
+        _SHARES = []
+    summary.faults = closed.faults
+    summary.one_sided = max(summary.one_sided, len(set(hospital) ^ set(closed.lines)))
+    summary.double_settlements = max(summary.double_settlements, len(closed.double_settlements))
     return summary

@@ -11,7 +11,7 @@ from typing import Any
 
 from medins_adapter_national_platform.client import PlatformClient
 from medins_adapter_national_platform.commands import PlatformDayCommand, SimulateBureauCommand
-from medins_adapter_national_platform.day import simulated_day
+from medins_adapter_national_platform.day import terminals_day
 from medins_adapter_national_platform.envelope import Institution
 from medins_adapter_national_platform.masking import adapter_logger
 from medins_adapter_national_platform.msgid import MsgIdGenerator
@@ -50,18 +50,15 @@ class NationalPlatformClients:
         self, encounters: Iterable[Encounter], *, day: date, out: Path, faults: str, seed: int
     ) -> SettledMonth:
         """The demo's settle step (:class:`~medins_sdk.clients.SettlementSimulator`): every
-        encounter settled on ``day`` against a loopback simulator injecting ``faults``, with
-        recovery and reconciliation (:func:`simulated_day`); the ledger is ``out/ledger.sqlite``
-        and the client's log (masked) ``out/platform.log``, not the terminal."""
-        ledger = out / "ledger.sqlite"
-        ledger.unlink(missing_ok=True)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{ledger}{suffix}").unlink(missing_ok=True)
+        encounter settled on ``day`` by two cashier terminals against a loopback simulator
+        injecting ``faults``, with recovery and reconciliation (:func:`terminals_day`); the
+        terminals' ledgers are ``out/ledger-N.sqlite`` (a previous run's are replaced) and the
+        clients' log (masked) ``out/platform.log``, not the terminal."""
+        for stale in [*out.glob("ledger-*.sqlite*"), out / "msgid.state"]:
+            stale.unlink(missing_ok=True)
         plan = f"{faults};seed={seed}" if faults else f"seed={seed}"
         with _logged_to(out / "platform.log"):
-            summary = simulated_day(
-                encounters=encounters, day=day, faults=plan, ledger=ledger, separate_process=True
-            )
+            summary = terminals_day(encounters, folder=out, day=day, faults=plan, seed=seed)
         return SettledMonth(
             settlements=summary.settled,
             refunds=summary.refunds,
