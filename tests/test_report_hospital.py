@@ -220,6 +220,13 @@ def test_medins_report_hospital_writes_the_html(manager: PluginManager, tmp_path
     assert data.balanced is False
 
 
+def test_the_scheme_defaults_to_the_first_that_groups(manager: PluginManager) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["report", "hospital", str(SAMPLE)], plugins=manager, stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    assert f"支付方式：{SCHEME}" in out.getvalue()
+
+
 def test_a_bad_findings_file_is_a_usage_error(manager: PluginManager, tmp_path: Path) -> None:
     bad = tmp_path / "findings.jsonl"
     bad.write_text('{"id": "x"}\n', encoding="utf-8")

@@ -17,7 +17,8 @@ from medins_sdk.commands.records import Job, RecordCommand, Row, UsageError
 from medins_sdk.io.output import Column
 from medins_sdk.io.records import Record
 from medins_sdk.models import GroupResult, SdkModel
-from medins_sdk.schemes import SchemeParts
+from medins_sdk.plugins import Registry
+from medins_sdk.schemes import ITEMISED, SchemeParts
 
 
 def add_scheme_option(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +26,13 @@ def add_scheme_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheme", required=True, metavar="NAME", help="payment scheme (see `medins plugins`)"
     )
+
+
+def default_scheme(registry: Registry) -> str:
+    """The first installed scheme, by name, that groups (a report's default); else
+    ``itemised``, which every installation has."""
+    grouping = sorted(s.name for s in registry.schemes.values() if s.grouper is not None)
+    return grouping[0] if grouping else ITEMISED.name
 
 
 def scheme_parts(args: argparse.Namespace, context: CommandContext) -> SchemeParts:

@@ -19,7 +19,7 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from medins_sdk.commands import CommandContext
-from medins_sdk.commands.payment import add_scheme_option, scheme_parts
+from medins_sdk.commands.payment import default_scheme, scheme_parts
 from medins_sdk.commands.records import Job, RecordCommand, UsageError
 from medins_sdk.commands.report_drg import add_benchmark_option, benchmark_of
 from medins_sdk.io.records import Record
@@ -90,7 +90,11 @@ class ReportHospitalCommand(RecordCommand):
 
     def configure(self, parser: argparse.ArgumentParser) -> None:
         super().configure(parser)
-        add_scheme_option(parser)
+        parser.add_argument(
+            "--scheme",
+            metavar="NAME",
+            help="payment scheme (default: the first installed scheme that groups, by name)",
+        )
         add_benchmark_option(parser)
         parser.add_argument(
             "--findings", metavar="JSONL", type=Path, help="audit findings (`medins audit`)"
@@ -110,6 +114,8 @@ class ReportHospitalCommand(RecordCommand):
         )
 
     def start(self, args: argparse.Namespace, context: CommandContext) -> Job:
+        if args.scheme is None:
+            args.scheme = default_scheme(context.plugins.registry)
         parts = scheme_parts(args, context)
         benchmark = benchmark_of(args)
         if args.top < 0:

@@ -28,6 +28,7 @@ from typing import TextIO
 
 from medins_sdk.audit.engine import AuditEngine
 from medins_sdk.clients import SettledMonth, SettlementSimulator
+from medins_sdk.commands.payment import default_scheme
 from medins_sdk.demo.month import month_records
 from medins_sdk.demo.progress import Progress
 from medins_sdk.io import Record, read_records
@@ -118,7 +119,7 @@ def run_demo(
 
     schemes = _schemes(registry)
     grouping = [parts.scheme.name for parts in schemes if parts.grouper is not None]
-    report_scheme = options.report_scheme or (grouping[0] if grouping else BASELINE)
+    report_scheme = options.report_scheme or default_scheme(registry)
     report_parts = next(parts for parts in schemes if parts.scheme.name == report_scheme)
     comparison = Comparison([parts.scheme.name for parts in schemes], grouping=grouping)
     report = HospitalReport(

@@ -165,7 +165,8 @@ def _case_mix(rows: Sequence[DrgReportRow]) -> str:
         if all(row.cost_index is None for row in rows)
         else "<p>虚线：地区均值 (指数 = 1)。</p>"
     )
-    return f"<h2>{escape(title)}</h2>{chart}{note}"
+    table = _table(_ROW_HEADERS, rows, _ROW_CELLS)
+    return f"<h2>{escape(title)}</h2>{chart}{note}{table}"
 
 
 _OVERSPEND_HEADERS: Final = (
