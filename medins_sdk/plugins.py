@@ -39,7 +39,7 @@ from medins_sdk.codes.maps import CodeMap
 from medins_sdk.commands import Command
 from medins_sdk.io.formats import DocumentReader, RecordFormat
 from medins_sdk.reconcile import ClearingCategory, StatementReader
-from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
+from medins_sdk.schemes import Grouper, PaymentScheme, Pricer, SchemeParts
 
 __all__ = [
     "ALLOW_ENV",
@@ -269,6 +269,11 @@ class Registry:
     def pricer_for(self, scheme: PaymentScheme) -> Pricer:
         """The pricer ``scheme`` names."""
         return self._named_by(scheme, self.pricers, scheme.pricer)
+
+    def scheme_parts(self, name: str) -> SchemeParts:
+        """The scheme called ``name`` with the grouper and pricer it names, resolved once."""
+        scheme = self.scheme(name)
+        return SchemeParts(scheme, self.grouper_for(scheme), self.pricer_for(scheme))
 
     def problems(self) -> list[str]:
         """Schemes naming a grouper or pricer that no loaded plugin registers.

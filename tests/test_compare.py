@@ -57,11 +57,7 @@ def manager() -> PluginManager:
 
 
 def parts(manager: PluginManager, names: tuple[str, ...] = SCHEMES) -> list[SchemeParts]:
-    registry = manager.registry
-    return [
-        SchemeParts(scheme, registry.grouper_for(scheme), registry.pricer_for(scheme))
-        for scheme in map(registry.scheme, (BASELINE, *names))
-    ]
+    return [manager.registry.scheme_parts(name) for name in (BASELINE, *names)]
 
 
 def run(manager: PluginManager, *argv: str) -> tuple[int, list[dict[str, Any]], str]:
@@ -116,10 +112,7 @@ def test_equal_payments_have_no_spread() -> None:
 
 
 def _itemised() -> SchemeParts:
-    manager = PluginManager(autoload=False)
-    registry = manager.registry
-    scheme = registry.scheme(BASELINE)
-    return SchemeParts(scheme, None, registry.pricer_for(scheme))
+    return PluginManager(autoload=False).registry.scheme_parts(BASELINE)
 
 
 def test_outcome_summary_names_the_basis_of_payment() -> None:

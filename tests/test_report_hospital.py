@@ -60,9 +60,7 @@ def manager() -> PluginManager:
 
 @pytest.fixture(scope="module")
 def parts(manager: PluginManager) -> SchemeParts:
-    registry = manager.registry
-    scheme = registry.scheme(SCHEME)
-    return SchemeParts(scheme, registry.grouper_for(scheme), registry.pricer_for(scheme))
+    return manager.registry.scheme_parts(SCHEME)
 
 
 def encounters(count: int, seed: int) -> list[Encounter]:

@@ -99,12 +99,7 @@ class CompareCommand(RecordCommand):
             raise UsageError(f"--by takes {', '.join(DIMENSIONS)}, not {args.by!r}")
         if args.top < 0:
             raise UsageError("--top must not be negative")
-        schemes = []
-        for name in names:
-            scheme = registry.scheme(name)
-            schemes.append(
-                SchemeParts(scheme, registry.grouper_for(scheme), registry.pricer_for(scheme))
-            )
+        schemes = [registry.scheme_parts(name) for name in names]
         comparison = Comparison(
             names,
             grouping=[parts.scheme.name for parts in schemes if parts.grouper is not None],

@@ -37,9 +37,7 @@ def default_scheme(registry: Registry) -> str:
 
 def scheme_parts(args: argparse.Namespace, context: CommandContext) -> SchemeParts:
     """Resolve ``--scheme``; unknown names raise ``LookupError`` listing the known ones."""
-    registry = context.plugins.registry
-    scheme = registry.scheme(args.scheme)
-    return SchemeParts(scheme, registry.grouper_for(scheme), registry.pricer_for(scheme))
+    return context.plugins.registry.scheme_parts(args.scheme)
 
 
 def _text(value: object) -> str | None:

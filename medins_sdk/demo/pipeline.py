@@ -78,10 +78,7 @@ class DemoSummary:
 def _schemes(registry: Registry) -> list[SchemeParts]:
     installed = sorted(scheme.name for scheme in registry.schemes.values())
     names = [BASELINE, *(name for name in installed if name != BASELINE)]
-    return [
-        SchemeParts(scheme, registry.grouper_for(scheme), registry.pricer_for(scheme))
-        for scheme in map(registry.scheme, names)
-    ]
+    return [registry.scheme_parts(name) for name in names]
 
 
 def _encounters(path: Path, registry: Registry, summary: DemoSummary) -> Iterator[Encounter]:

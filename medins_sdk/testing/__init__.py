@@ -6,7 +6,12 @@ defects with the path their error must name; :class:`SchemeConformance` runs the
 invariants (exact pricing, total and deterministic grouping) on a plugin's scheme.
 """
 
-from medins_sdk.testing.conformance import SchemeConformance, assert_revalidates, loads_exact
+from medins_sdk.testing.conformance import (
+    SchemeConformance,
+    assert_revalidates,
+    loads_exact,
+    priced_and_checked,
+)
 from medins_sdk.testing.strategies import (
     SEMANTIC_DEFECTS,
     UNKNOWN_KEY,
@@ -41,6 +46,7 @@ __all__ = [
     "group_results",
     "loads_exact",
     "price_results",
+    "priced_and_checked",
     "semantic_defects",
     "settlement_lists",
     "settlements",

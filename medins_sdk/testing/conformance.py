@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from medins_sdk.models import Encounter, GroupResult, PriceResult, SdkModel
 from medins_sdk.money import to_cents
 from medins_sdk.plugins import PluginManager, get_plugin_manager
-from medins_sdk.schemes import Grouper, PaymentScheme, Pricer
+from medins_sdk.schemes import Grouper, PaymentScheme, Pricer, SchemeParts
 from medins_sdk.testing.strategies import encounters
 
-__all__ = ["SchemeConformance", "assert_revalidates", "loads_exact"]
+__all__ = ["SchemeConformance", "assert_revalidates", "loads_exact", "priced_and_checked"]
 
 
 def _refuse_float(literal: str) -> NoReturn:
@@ -50,6 +50,18 @@ def assert_revalidates(result: SdkModel) -> None:
     again = type(result).model_validate_json(text)
     assert again == result, f"{type(result).__name__} changes when re-validated: {again!r}"
     assert again.model_dump_json() == text, "fields are not in the model's declaration order"
+
+
+def priced_and_checked(
+    parts: SchemeParts, encounter: Encounter
+) -> tuple[GroupResult | None, PriceResult]:
+    """``parts.price(encounter)``, both results asserted to re-validate
+    (:func:`assert_revalidates`): what a plugin's worked examples run through."""
+    grouping, price = parts.price(encounter)
+    if grouping is not None:
+        assert_revalidates(grouping)
+    assert_revalidates(price)
+    return grouping, price
 
 
 def loads_exact(text: str | bytes) -> Any:

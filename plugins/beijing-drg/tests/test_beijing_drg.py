@@ -19,7 +19,7 @@ from medins_sdk.packs import PackError
 from medins_sdk.plugins import PluginManager
 from medins_sdk.pricing.drg import DrgRates
 from medins_sdk.synthetic import coded_encounter
-from medins_sdk.testing import SchemeConformance, assert_revalidates
+from medins_sdk.testing import SchemeConformance, priced_and_checked
 from medins_sdk.testing.packs import assert_build_reproduces
 
 DIST = "medins-plugin-beijing-drg"
@@ -42,14 +42,8 @@ def manager() -> PluginManager:
 
 
 def run(encounter: Encounter) -> tuple[GroupResult, PriceResult]:
-    registry = manager().registry
-    scheme = registry.scheme(plugin.SCHEME)
-    grouper = registry.grouper_for(scheme)
-    assert grouper is not None
-    grouping = grouper.group(encounter, scheme)
-    price = registry.pricer_for(scheme).price(encounter, grouping, scheme)
-    assert_revalidates(grouping)
-    assert_revalidates(price)
+    grouping, price = priced_and_checked(manager().registry.scheme_parts(plugin.SCHEME), encounter)
+    assert grouping is not None
     return grouping, price
 
 

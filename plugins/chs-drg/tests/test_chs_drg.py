@@ -15,7 +15,7 @@ from medins_sdk.plugins import PluginManager
 from medins_sdk.pricing.drg import write_rates_pack
 from medins_sdk.schemes import UnpricableError
 from medins_sdk.synthetic import coded_encounter
-from medins_sdk.testing import SchemeConformance, assert_revalidates
+from medins_sdk.testing import SchemeConformance, priced_and_checked
 from medins_sdk.testing.packs import assert_build_reproduces
 
 DIST = "medins-plugin-chs-drg"
@@ -35,15 +35,7 @@ def manager() -> PluginManager:
 
 
 def price(encounter: Encounter) -> PriceResult:
-    registry = manager().registry
-    scheme = registry.scheme(plugin.SCHEME)
-    grouper = registry.grouper_for(scheme)
-    assert grouper is not None
-    grouping = grouper.group(encounter, scheme)
-    price = registry.pricer_for(scheme).price(encounter, grouping, scheme)
-    assert_revalidates(grouping)
-    assert_revalidates(price)
-    return price
+    return priced_and_checked(manager().registry.scheme_parts(plugin.SCHEME), encounter)[1]
 
 
 @pytest.fixture(scope="module")
