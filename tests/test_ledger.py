@@ -168,6 +168,15 @@ def test_recording_again_is_a_no_op(open_ledger: Opener) -> None:
     ]
 
 
+def test_begin_records_the_request_body_with_it(open_ledger: Opener) -> None:
+    ledger = open_ledger()
+    ledger.begin("Q1", "M-S1", body='{"infno":"2304"}')
+    ledger.begin("Q1", "M-S1", body='{"infno":"2304"}')  # again: a no-op
+    ledger.begin("Q2", "M-S2")
+    assert list(ledger.messages()) == [("Q1", "2304", "request")]
+    assert [r.request_id for r in ledger.pending_requests()] == ["Q1", "Q2"]
+
+
 def test_other_figures_under_a_known_id_are_refused(open_ledger: Opener) -> None:
     ledger = open_ledger()
     ledger.record_settlement(answer("S1", "100.00"))

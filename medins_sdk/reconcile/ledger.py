@@ -240,14 +240,21 @@ class Ledger:
         *,
         infno: str = "2304",
         original_setl_id: str | None = None,
+        body: str | None = None,
     ) -> None:
-        """Record a request about to be sent (step 1); a known ``request_id`` is a no-op."""
+        """Record a request about to be sent (step 1); a known ``request_id`` is a no-op.
+
+        ``body``, the message as it will leave, is recorded with it (as
+        :meth:`record_message` would, keyed by ``request_id``) in the same transaction: one
+        commit — one fsync under ``synchronous=FULL`` — fewer per settlement."""
         with self._backend.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO ledger_requests (request_id, infno, visit_id, original_setl_id, "
                 "state) VALUES (?, ?, ?, ?, 'sent') ON CONFLICT (request_id) DO NOTHING",
                 (request_id, infno, visit_id, original_setl_id),
             )
+            if body is not None:
+                _insert_message(cursor, request_id, infno, "request", body)
 
     def abandon(self, request_id: str) -> None:
         """Mark a ``sent`` request as refused by the bureau (an answer with ``infcode`` ≠ 0:
@@ -313,11 +320,7 @@ class Ledger:
         text = body if isinstance(body, str) else _json(body)
         key = msgid or "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self._backend.transaction() as cursor:
-            cursor.execute(
-                "INSERT INTO ledger_messages (msg_key, infno, direction, body) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING",
-                (key, infno, direction, text),
-            )
+            _insert_message(cursor, key, infno, direction, text)
         return key
 
     def _record(
@@ -581,6 +584,15 @@ class Ledger:
             cursor.execute("SELECT msg_key, infno, direction FROM ledger_messages ORDER BY msg_key")
             rows = cursor.fetchall()
         return ((str(r[0]), str(r[1]), str(r[2])) for r in rows)
+
+
+def _insert_message(cursor: Cursor, key: str, infno: str, direction: str, text: str) -> None:
+    """A raw message under ``key`` (recording it again is a no-op)."""
+    cursor.execute(
+        "INSERT INTO ledger_messages (msg_key, infno, direction, body) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING",
+        (key, infno, direction, text),
+    )
 
 
 def _json(data: Mapping[str, Any]) -> str:

@@ -50,6 +50,7 @@ from medins_adapter_national_platform.errors import (
 from medins_adapter_national_platform.masking import adapter_logger, masked
 from medins_adapter_national_platform.msgid import MsgIdGenerator
 from medins_adapter_national_platform.signer import NoSigner, Signer
+from medins_adapter_national_platform.transport import Transport
 from medins_sdk.models import ChargeBatch, FrontPage, Settlement, SettlementList
 from medins_sdk.money import format_money
 from medins_sdk.reconcile.ledger import Ledger, PendingRequest
@@ -145,12 +146,10 @@ class PlatformClient:
         trust_env: bool = False,
         clock: Callable[[], datetime] = datetime.now,
     ) -> None:
-        self.url = url
         self.institution = institution
         self.ledger = ledger
         self.signer = signer or NoSigner()
         self.msgids = msgids or MsgIdGenerator(institution.fixmedins_code)
-        self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.lost_answer = lost_answer
@@ -159,17 +158,23 @@ class PlatformClient:
         self.stats = ClientStats()
         self._sign_in_first = sign_in
         self._clock = clock
-        self._session = session or requests.Session()
-        # Proxy and .netrc settings from the environment are read on every request (a
-        # tenth of the client's time); the platform is reached over a dedicated line.
-        self._session.trust_env = trust_env
+        session = session or requests.Session()
+        # The platform is reached over a dedicated line: no proxy or .netrc from the
+        # environment unless asked for.
+        session.trust_env = trust_env
         # No retries below us: a settlement must never be resent by the transport.
-        self._session.mount("http://", requests.adapters.HTTPAdapter(max_retries=0))
-        self._session.mount("https://", requests.adapters.HTTPAdapter(max_retries=0))
+        session.mount("http://", requests.adapters.HTTPAdapter(max_retries=0))
+        session.mount("https://", requests.adapters.HTTPAdapter(max_retries=0))
+        self._transport = Transport(session, url, timeout)
+
+    @property
+    def url(self) -> str:
+        """The platform's URL every message is posted to."""
+        return self._transport.url
 
     def close(self) -> None:
         """Close the session's connections."""
-        self._session.close()
+        self._transport.close()
 
     def __enter__(self) -> PlatformClient:
         return self
@@ -181,12 +186,7 @@ class PlatformClient:
 
     def _post(self, body: bytes, infno: str, msgid: str) -> requests.Response:
         try:
-            response = self._session.post(
-                self.url,
-                data=body,
-                headers={"Content-Type": "application/json; charset=utf-8"},
-                timeout=self.timeout,
-            )
+            response = self._transport.post(body)
         except requests.Timeout as error:
             raise TransportError(f"timed out: {error}", infno=infno, msgid=msgid) from None
         except requests.RequestException as error:
@@ -196,9 +196,14 @@ class PlatformClient:
         return response
 
     def _request(
-        self, infno: str, data: Mapping[str, Any], insuplc_admdvs: str | None
+        self,
+        infno: str,
+        data: Mapping[str, Any],
+        insuplc_admdvs: str | None,
+        pending: PendingRequest | None = None,
     ) -> tuple[str, bytes]:
-        """A new msgid and the signed body, recorded in the ledger before it is sent."""
+        """A new msgid and the signed body, recorded in the ledger before it is sent — with
+        ``pending``, the settling request it is, in the same transaction."""
         if self._sign_in_first and not self.sign_no and infno != "9001":
             self.sign_in()
         msgid = self.msgids()
@@ -212,9 +217,17 @@ class PlatformClient:
             sign_no=self.sign_no,
             insuplc_admdvs=insuplc_admdvs,
         )
-        if self.ledger is not None:
+        if self.ledger is not None and pending is None:
             self.ledger.record_message(
                 infno, body.decode("utf-8"), msgid=msgid, direction="request"
+            )
+        elif self.ledger is not None and pending is not None:
+            self.ledger.begin(
+                msgid,
+                pending.visit_id,
+                infno=infno,
+                original_setl_id=pending.original_setl_id,
+                body=body.decode("utf-8"),
             )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s request %s", infno, msgid, wire_json.dumps(masked(data)))
@@ -325,12 +338,8 @@ class PlatformClient:
         self, pending: PendingRequest, data: Mapping[str, Any], insuplc_admdvs: str | None
     ) -> Settlement:
         infno = pending.infno
-        msgid, body = self._request(infno, data, insuplc_admdvs)
+        msgid, body = self._request(infno, data, insuplc_admdvs, pending)
         pending = PendingRequest(msgid, infno, pending.visit_id, pending.original_setl_id)
-        if self.ledger is not None:
-            self.ledger.begin(
-                msgid, pending.visit_id, infno=infno, original_setl_id=pending.original_setl_id
-            )
         try:
             response = self._send(infno, msgid, body)
         except TransportError as lost:
