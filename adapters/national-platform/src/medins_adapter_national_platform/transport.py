@@ -11,8 +11,6 @@ verification settings are read when the transport is made; cookies on every call
 
 from __future__ import annotations
 
-from typing import Any
-
 import requests
 
 JSON = "application/json; charset=utf-8"
@@ -32,9 +30,7 @@ class Transport:
             requests.Request("POST", url, headers={"Content-Type": JSON})
         )
         self._template.headers.pop("Cookie", None)
-        self._settings: dict[str, Any] = session.merge_environment_settings(
-            url, {}, None, None, None
-        )
+        self._settings = session.merge_environment_settings(url, {}, None, None, None)
 
     def post(self, body: bytes) -> requests.Response:
         """The answer to ``body`` (requests' exceptions propagate)."""
