@@ -15,7 +15,7 @@ and :func:`audit_frames` is the timed, columnar step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -27,6 +27,7 @@ from medins_sdk.audit.engine import AuditEngine
 from medins_sdk.audit.knowledge import Knowledge
 from medins_sdk.audit.params import Params
 from medins_sdk.audit.rules import national_rules
+from medins_sdk.audit.rules.batch import surges, year_end_baseline
 from medins_sdk.audit.rules.quality import is_inpatient
 from medins_sdk.audit.view import AuditCase, CaseSummary, line_sort_key
 from medins_sdk.codes import icd9_grey, icd9_insurance, icd10_grey, icd10_insurance
@@ -50,7 +51,9 @@ class Frames:
     """
 
     lines: pl.DataFrame
+    """One row per line; ``k`` is its encounter's row in ``cases``."""
     cases: pl.DataFrame
+    """One row per encounter, row ``k`` holding ``k``."""
     diagnoses: pl.DataFrame
     procedures: pl.DataFrame
     encounters: dict[str, Encounter]
@@ -67,6 +70,8 @@ def frames(encounters: Iterable[Encounter], knowledge: Knowledge) -> Frames:
     for encounter in encounters:
         case = AuditCase(encounter, "post", knowledge)
         kept[case.id] = encounter
+        lines["k"] += [len(cases["k"])] * len(case.lines)
+        cases["k"].append(len(cases["k"]))
         _add_lines(lines, case)
         _add_case(cases, case)
         listing = encounter.settlement_list
@@ -87,6 +92,7 @@ def frames(encounters: Iterable[Encounter], knowledge: Knowledge) -> Frames:
 
 
 _LINE_COLUMNS: dict[str, Any] = {
+    "k": pl.UInt32,
     "id": pl.String,
     "line_no": pl.String,
     "original": pl.String,
@@ -100,6 +106,7 @@ _LINE_COLUMNS: dict[str, Any] = {
     "big": pl.Boolean,
 }
 _CASE_COLUMNS: dict[str, Any] = {
+    "k": pl.UInt32,
     "id": pl.String,
     "sex": pl.String,
     "age_years": pl.Int64,
@@ -222,6 +229,8 @@ class _Tables:
     icd10_grey: list[str]
     icd9: list[str]
     icd9_grey: list[str]
+    known: list[str]
+    """Every item code a line check's knowledge names."""
 
 
 def _tables(knowledge: Knowledge) -> _Tables:
@@ -233,6 +242,18 @@ def _tables(knowledge: Knowledge) -> _Tables:
         if (r := knowledge.age_of_diagnosis(c))
     ]
     tagged = knowledge.tagged
+    pairs = [(p.a, p.b, p.within) for p in knowledge.item_pairs.values()]
+    known = {
+        *knowledge.daily_limits,
+        *knowledge.stay_groups,
+        *knowledge.ceilings,
+        *knowledge.sex_items,
+        *knowledge.age_items,
+        *(drug.code for drug in knowledge.restricted_drugs.values()),
+        *tagged["restricted-antibiotic"],
+        *tagged["culture-test"],
+        *(code for a, b, _ in pairs for code in (a, b)),
+    }
     return _Tables(
         limits=pl.DataFrame(
             {
@@ -275,7 +296,7 @@ def _tables(knowledge: Knowledge) -> _Tables:
         antibiotics=sorted(tagged["restricted-antibiotic"]),
         cultures=sorted(tagged["culture-test"]),
         high_value=sorted(tagged["high-value-material"]),
-        pairs=[(p.a, p.b, p.within) for p in knowledge.item_pairs.values()],
+        pairs=pairs,
         sex_categories=pl.DataFrame(
             sexed, schema={"category": pl.String, "dx_sex": pl.String}, orient="row"
         ),
@@ -288,47 +309,88 @@ def _tables(knowledge: Knowledge) -> _Tables:
         icd10_grey=sorted(icd10_grey()),
         icd9=sorted(icd9_insurance()),
         icd9_grey=sorted(icd9_grey()),
+        known=sorted(known),
     )
 
 
-def _standing(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """Lines that are not refunds and that no refund of the same encounter cancels."""
-    refunded = lines.filter(pl.col("original").is_not_null()).select(
-        "id", pl.col("original").alias("line_no")
+def _standing(lines: pl.DataFrame) -> pl.DataFrame:
+    """Lines that are not refunds and that no refund of the same encounter cancels. Refunds
+    are rare: only the encounters holding one are joined, the others pass whole."""
+    refunds = lines.filter(pl.col("original").is_not_null())
+    if refunds.is_empty():
+        return lines
+    touched = pl.col("k").is_in(refunds.get_column("k").unique().implode())
+    cancelled = refunds.select("k", pl.col("original").alias("line_no"))
+    kept = lines.filter(touched & pl.col("original").is_null())
+    return pl.concat(
+        [lines.filter(~touched), kept.join(cancelled, on=["k", "line_no"], how="anti")]
     )
-    return lines.filter(pl.col("original").is_null()).join(
-        refunded, on=["id", "line_no"], how="anti"
+
+
+def _among(frame: pl.DataFrame, column: str, values: Collection[str]) -> pl.DataFrame:
+    """The rows of ``frame`` whose ``column`` is one of ``values`` (a few codes). Hashing a
+    million strings is cheap, looking each up in a string set is not: rows are first kept by
+    hash, then the few left are checked exactly."""
+    if not values:
+        return frame.clear()
+    hashes = pl.Series(list(values), dtype=pl.String).hash()
+    return frame.filter(pl.col(column).hash().is_in(hashes.implode())).filter(
+        pl.col(column).is_in(list(values))
     )
 
 
-def _ids(frame: pl.LazyFrame) -> pl.LazyFrame:
-    return frame.select("id")
+def _with_case(lines: pl.DataFrame, cases: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """``lines`` with their encounter's ``columns``, gathered by row (``k``), not joined."""
+    rows = lines.get_column("k")
+    return lines.with_columns(cases.get_column(name).gather(rows) for name in columns)
 
 
-def _flag(rule: str, frame: pl.LazyFrame) -> pl.LazyFrame:
+def _repeated(standing: pl.DataFrame) -> pl.DataFrame:
+    """Lines that may share encounter, item and time with another. The three are folded into
+    one 63-bit key (seconds, encounter row and a hash of the code, each reduced), sorted, and
+    the keys seen twice kept: a fold's collision can only screen in an innocent encounter."""
+    key = (
+        (pl.col("time").dt.epoch("s") % 2**30) * 2**33
+        + (pl.col("k").cast(pl.Int64) % 2**20) * 2**13
+        + (pl.col("code").hash() % 2**13).cast(pl.Int64)
+    )
+    keys = standing.select(key).to_series()
+    ordered = keys.sort()
+    repeated = ordered.filter(ordered.diff() == 0)
+    return standing.filter(keys.is_in(repeated.implode()))
+
+
+def _flag(rule: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
     """The (encounter, rule) pairs ``frame``'s rows flag: what the plain rule then confirms."""
-    return frame.select("id", pl.lit(rule).alias("rule"))
+    return frame.lazy().select("id", pl.lit(rule).alias("rule"))
 
 
-def _unqualified(
-    standing: pl.LazyFrame, diagnoses: pl.LazyFrame, rules: pl.LazyFrame
-) -> pl.LazyFrame:
+def _unqualified(known: pl.LazyFrame, diagnoses: pl.LazyFrame, rules: pl.LazyFrame) -> pl.LazyFrame:
     """Encounters with a restricted drug and no diagnosis starting with one of its prefixes."""
-    drugs = standing.join(rules.select("code").unique(), on="code").select("id", "code").unique()
+    drugs = known.join(rules.select("code").unique(), on="code").select("id", "code").unique()
     qualified = (
         drugs.join(rules, on="code")
         .join(diagnoses.rename({"code": "dx"}), on="id")
         .filter(pl.col("dx").str.starts_with(pl.col("prefix")))
         .select("id", "code")
     )
-    return _ids(drugs.join(qualified, on=["id", "code"], how="anti"))
+    return drugs.join(qualified, on=["id", "code"], how="anti")
 
 
-def _line_suspects(f: Frames, t: _Tables, tolerance: int) -> list[pl.LazyFrame]:
-    """(encounter, rule) pairs some charging or restricted-payment rule may fire on (a superset)."""
-    lines = f.lines.lazy().with_columns(pl.col("time").dt.date().alias("day"))
-    standing = _standing(lines)
-    cases = f.cases.lazy()
+def _line_suspects(
+    f: Frames, t: _Tables, standing: pl.DataFrame, tolerance: int
+) -> list[pl.LazyFrame]:
+    """(encounter, rule) pairs some charging or restricted-payment rule may fire on (a
+    superset). The checks against knowledge run over ``known``, the few standing lines whose
+    item some table names, with their encounter's columns beside them."""
+    lines = f.lines
+    known = (
+        _with_case(_among(standing, "code", t.known), f.cases, *_KNOWN_CASE)
+        .with_columns(pl.col("time").dt.date().alias("day"))
+        .lazy()
+    )
+    refunds = lines.filter(pl.col("original").is_not_null())
+    refunded = lines.filter(pl.col("k").is_in(refunds.get_column("k").unique().implode()))
     found = [
         _flag(
             "charge.amount-mismatch",
@@ -337,76 +399,71 @@ def _line_suspects(f: Frames, t: _Tables, tolerance: int) -> list[pl.LazyFrame]:
                 | ((pl.col("amount") * 10**8 - pl.col("qty") * pl.col("price")).abs() > tolerance)
             ),
         ),
-        _flag(
-            "charge.duplicate",
-            standing.group_by("id", "code", "time").len().filter(pl.col("len") > 1),
-        ),
+        _flag("charge.duplicate", _repeated(standing)),
         _flag(
             "charge.daily-limit",
-            standing.join(t.limits.lazy(), on="code")
-            .group_by("id", "code", "day")
-            .agg(pl.col("qty").sum(), pl.col("limit").first())
+            known.join(t.limits.lazy(), on="code")
+            .group_by("k", "code", "day")
+            .agg(pl.col("qty").sum(), pl.col("limit").first(), pl.col("id").first())
             .filter(pl.col("qty") > pl.col("limit")),
         ),
         _flag(
             "charge.days-beyond-stay",
-            standing.join(t.groups.lazy(), on="code")
-            .group_by("id", "group")
-            .agg(pl.col("qty").sum())
-            .join(cases.select("id", "stay_days"), on="id")
+            known.join(t.groups.lazy(), on="code")
+            .group_by("k", "group")
+            .agg(pl.col("qty").sum(), pl.col("stay_days").first(), pl.col("id").first())
             .filter(pl.col("qty") > pl.col("stay_days") * _QTY),
         ),
         _flag(
             "charge.after-discharge",
-            standing.join(cases.select("id", "cutoff"), on="id").filter(
+            _with_case(standing.select("k", "id", "time"), f.cases, "cutoff").filter(
                 pl.col("time") > pl.col("cutoff")
             ),
         ),
         _flag(
             "charge.orphan-refund",
-            lines.filter(pl.col("original").is_not_null()).join(
-                lines.select("id", pl.col("line_no").alias("original")),
-                on=["id", "original"],
+            refunds.join(
+                refunded.select("k", pl.col("line_no").alias("original")),
+                on=["k", "original"],
                 how="anti",
             ),
         ),
+        _flag("charge.price-ceiling", standing.filter(pl.col("ceiling") < pl.col("price"))),
         _flag(
             "charge.price-ceiling",
-            standing.join(t.ceilings.lazy(), on="code", how="left").filter(
-                pl.min_horizontal("ceiling", "pack_ceiling") < pl.col("price")
+            known.join(t.ceilings.lazy(), on="code").filter(
+                pl.col("pack_ceiling") < pl.col("price")
             ),
         ),
         _flag(
             "charge.sex-restricted-item",
-            standing.join(t.sex_items.lazy(), on="code")
-            .join(cases.select("id", "sex"), on="id")
-            .filter(pl.col("sex") != pl.col("item_sex")),
+            known.join(t.sex_items.lazy(), on="code").filter(pl.col("sex") != pl.col("item_sex")),
         ),
         _flag(
             "charge.age-restricted-item",
-            standing.join(t.age_items.lazy(), on="code")
-            .join(cases.select("id", "age_years"), on="id")
-            .filter(
+            known.join(t.age_items.lazy(), on="code").filter(
                 (pl.col("age_years") < pl.col("age_from"))
                 | (pl.col("age_years") > pl.col("age_to"))
             ),
         ),
-        _flag(
-            "pay.restricted-drug", _unqualified(standing, f.diagnoses.lazy(), t.restricted.lazy())
-        ),
+        _flag("pay.restricted-drug", _unqualified(known, f.diagnoses.lazy(), t.restricted.lazy())),
         _flag(
             "pay.antibiotic-culture",
-            standing.filter(pl.col("code").is_in(t.antibiotics)).join(
-                standing.filter(pl.col("code").is_in(t.cultures)), on="id", how="anti"
+            known.filter(pl.col("code").is_in(t.antibiotics)).join(
+                known.filter(pl.col("code").is_in(t.cultures)), on="id", how="anti"
             ),
         ),
     ]
     for a, b, within in t.pairs:
         keys = ["id", "day"] if within == "day" else ["id"]
-        left = standing.filter(pl.col("code") == a).select(keys).unique()
-        right = standing.filter(pl.col("code") == b).select(keys).unique()
+        left = known.filter(pl.col("code") == a).select(keys).unique()
+        right = known.filter(pl.col("code") == b).select(keys).unique()
         found.append(_flag("charge.exclusive-items", left.join(right, on=keys)))
     return found
+
+
+_KNOWN_CASE = ("sex", "age_years", "stay_days")
+"""The encounter columns the knowledge checks read beside each line."""
 
 
 def _quality_suspects(f: Frames, t: _Tables, low: int, high: int) -> list[pl.LazyFrame]:
@@ -460,65 +517,140 @@ def _quality_suspects(f: Frames, t: _Tables, low: int, high: int) -> list[pl.Laz
 
 
 def _pattern_suspects(
-    f: Frames, t: _Tables, params: dict[str, Params]
+    f: Frames, t: _Tables, standing: pl.DataFrame, params: dict[str, Params]
 ) -> tuple[set[str], set[str]]:
     """People and doctors a national batch pattern may fire on (supersets): people with stays
-    at two institutions, or with a year-end window's spending at the floor; doctors with
-    high-value material lines. Each pattern is judged per person or per doctor, so the plain
-    rules, given every encounter of the suspects, find what they would over the whole batch."""
-    cases = f.cases.lazy()
+    at two institutions, people whose year-end spending the rush rule's own decision calls a
+    rush, people with an encounter without lines (its total counts on its last day), and
+    doctors whose material history the surge rule's own decision calls a jump. Each pattern
+    is judged per person or per doctor, so the plain rules, given every encounter of the
+    suspects, find what they would over the whole batch."""
+    cases = f.cases
     overlapping = (
         cases.filter(pl.col("person").is_not_null() & pl.col("institution").is_not_null())
         .group_by("person")
         .agg(pl.col("institution").n_unique())
         .filter(pl.col("institution") > 1)
-        .select("person")
+        .get_column("person")
     )
+    lineless = cases.filter(~pl.col("k").is_in(f.lines.get_column("k").unique().implode()))
+    people = {*overlapping.to_list(), *lineless.get_column("person").drop_nulls().to_list()}
     rush = params.get("batch.year-end-rush")
-    days = rush.integer("window_days") if rush else 0
-    floor = int(rush.decimal("min_amount") * _CENTS) if rush else 0
-    day = pl.col("time").dt.date()
-    rushed = (
-        f.lines.lazy()
-        .filter(day > pl.date(day.dt.year(), 12, 31) - pl.duration(days=days))
-        .group_by("id", day.dt.year().alias("year"))
-        .agg(pl.col("amount").sum())
-        .join(cases.select("id", "person"), on="id")
+    if rush is not None:
+        people |= _rushed(f, rush)
+    surge = params.get("batch.material-surge")
+    doctors = _surging(f, t, standing, surge) if surge is not None else set()
+    return people, doctors
+
+
+def _days_left(day: pl.Expr) -> pl.Expr:
+    """Days from ``day`` to the 31st of December of its year (0 on that day)."""
+    return 365 + day.dt.is_leap_year().cast(pl.Int64) - day.dt.ordinal_day().cast(pl.Int64)
+
+
+def _rushed(f: Frames, params: Params) -> set[str]:
+    """People whose spending in a year's last weeks :func:`year_end_baseline` calls a rush:
+    every line counted on its day, as the rule's summaries count them. With a positive floor
+    and ratio only people with an encounter whose lines reach into a year's window can be
+    one: just their encounters are summed, per encounter and day under one integer key."""
+    days = params.integer("window_days")
+    ratio, floor = params.decimal("ratio"), params.decimal("min_amount")
+    lines = f.lines
+    if floor > 0 and ratio > 0:
+        spans = (
+            _sorted_by_encounter(lines)
+            .group_by("k")
+            .agg(
+                pl.col("time").min().dt.date().alias("first"),
+                pl.col("time").max().dt.date().alias("last"),
+            )
+        )
+        reaching = spans.filter(
+            (pl.col("first").dt.year() < pl.col("last").dt.year())
+            | (_days_left(pl.col("last")) < days)
+        ).get_column("k")
+        people = f.cases.filter(pl.col("k").is_in(reaching.implode())).get_column("person")
+        rows = f.cases.filter(pl.col("person").is_in(people.drop_nulls().implode()))
+        lines = lines.filter(pl.col("k").is_in(rows.get_column("k").implode()))
+    # Days counted from 1970 − 2¹⁹ days, so that the fold stays positive.
+    key = pl.col("k").cast(pl.Int64) * 2**20 + pl.col("time").dt.epoch("d") + 2**19
+    daily = lines.group_by(key.alias("key")).agg(pl.col("amount").sum())
+    day = pl.from_epoch(pl.col("key") % 2**20 - 2**19, time_unit="d")
+    sums = (
+        daily.lazy()
+        .select(
+            (pl.col("key") // 2**20).cast(pl.UInt32).alias("k"),
+            day.dt.year().alias("year"),
+            pl.when(_days_left(day) < days).then(pl.col("amount")).otherwise(0).alias("rushed"),
+            pl.when(_days_left(day) >= days).then(pl.col("amount")).otherwise(0).alias("earlier"),
+        )
+        .join(f.cases.lazy().select("k", "person"), on="k")
+        .filter(pl.col("person").is_not_null())
         .group_by("person", "year")
-        .agg(pl.col("amount").sum())
-        .filter(pl.col("amount") >= floor)
-        .select("person")
+        .agg(pl.col("rushed").sum(), pl.col("earlier").sum())
+        .collect()
     )
-    # An encounter without lines counts its total on its last day: its person is a suspect.
-    lineless = cases.join(f.lines.lazy().select("id").unique(), on="id", how="anti")
-    doctors = (
-        _standing(f.lines.lazy())
-        .filter(pl.col("code").is_in(t.high_value) & pl.col("doctor").is_not_null())
-        .select("doctor")
+    return {
+        person
+        for person, year, rushed, earlier in sums.iter_rows()
+        if year_end_baseline(
+            year, Decimal(rushed).scaleb(-2), Decimal(earlier).scaleb(-2), days, ratio, floor
+        )
+        is not None
+    }
+
+
+def _sorted_by_encounter(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` marked sorted by ``k`` when they are (as :func:`frames` writes them): Polars
+    then groups by encounter without hashing."""
+    k = lines.get_column("k")
+    return lines.with_columns(k.set_sorted()) if k.is_sorted() else lines
+
+
+def _surging(f: Frames, t: _Tables, standing: pl.DataFrame, params: Params) -> set[str]:
+    """Doctors whose monthly high-value material amount per case :func:`surges` calls a
+    jump: cases are the encounters a doctor ordered any line of, by month of discharge."""
+    used = _among(standing, "code", t.high_value).filter(pl.col("doctor").is_not_null())
+    candidates = used.get_column("doctor").unique()
+    if candidates.is_empty():
+        return set()
+    months = f.cases.select("k", pl.col("end").dt.strftime("%Y-%m").alias("month")).filter(
+        pl.col("month").is_not_null()
+    )
+    # An encounter's lines mostly share their doctor: drop repeats of the line above first.
+    pairs = f.lines.select("k", "doctor")
+    counts = (
+        pairs.filter(
+            (pl.col("k") != pl.col("k").shift()).fill_null(True)
+            | (pl.col("doctor") != pl.col("doctor").shift()).fill_null(True)
+        )
+        .filter(pl.col("doctor").is_in(candidates.implode()))
         .unique()
+        .join(months, on="k")
+        .group_by("doctor", "month")
+        .len()
     )
-    people, medics = pl.collect_all(
-        [pl.concat([overlapping, rushed, lineless.select("person")]).unique(), doctors]
-    )
-    return (
-        set(people.get_column("person").drop_nulls().to_list()),
-        set(medics.get_column("doctor").to_list()),
-    )
+    amounts = used.join(months, on="k").group_by("doctor", "month").agg(pl.col("amount").sum())
+    history: dict[str, list[tuple[str, int, Decimal]]] = {}
+    for doctor, month, count, cents in (
+        counts.join(amounts, on=["doctor", "month"], how="left").sort("doctor", "month").iter_rows()
+    ):
+        history.setdefault(doctor, []).append((month, count, Decimal(cents or 0).scaleb(-2)))
+    return {doctor for doctor, seen in history.items() if any(surges(seen, params))}
 
 
-def _summaries(f: Frames, t: _Tables, people: set[str], doctors: set[str]) -> list[CaseSummary]:
+def _summaries(
+    f: Frames, t: _Tables, standing: pl.DataFrame, people: set[str], doctors: set[str]
+) -> list[CaseSummary]:
     """The batch rules' summaries of the suspects' encounters, aggregated in Polars; people
     and doctors who are not suspects are left out of them (``person=None``, no materials)."""
-    ids = pl.concat(
-        [
-            f.lines.filter(pl.col("doctor").is_in(doctors)).get_column("id").unique(),
-            f.cases.filter(pl.col("person").is_in(people)).get_column("id"),
-        ]
-    )
-    cases = f.cases.filter(pl.col("id").is_in(ids.implode()))
-    lines = f.lines.filter(pl.col("id").is_in(ids.implode())).with_columns(
-        pl.col("time").dt.date().alias("day")
-    )
+    rows = f.cases.filter(pl.col("person").is_in(list(people))).get_column("k")
+    if doctors:
+        ordering_rows = f.lines.filter(pl.col("doctor").is_in(list(doctors))).get_column("k")
+        rows = pl.concat([rows, ordering_rows]).unique()
+    chosen = pl.col("k").is_in(rows.implode())
+    cases = f.cases.filter(chosen)
+    lines = f.lines.filter(chosen).with_columns(pl.col("time").dt.date().alias("day"))
     daily: dict[str, list[tuple[Any, Decimal]]] = {}
     for id_, day, cents in (
         lines.group_by("id", "day").agg(pl.col("amount").sum()).sort("id", "day").iter_rows()
@@ -526,19 +658,19 @@ def _summaries(f: Frames, t: _Tables, people: set[str], doctors: set[str]) -> li
         daily.setdefault(id_, []).append((day, Decimal(cents).scaleb(-2)))
     materials: dict[str, list[tuple[str, Decimal, tuple[str, ...]]]] = {}
     used = (
-        _standing(lines.lazy())
-        .filter(pl.col("code").is_in(t.high_value) & pl.col("doctor").is_in(doctors))
+        standing.filter(
+            chosen & pl.col("code").is_in(t.high_value) & pl.col("doctor").is_in(list(doctors))
+        )
         .group_by("id", "doctor")
         .agg(pl.col("amount").sum(), pl.col("line_no"))
         .sort("id", "doctor")
-        .collect()
     )
     for id_, doctor, cents, numbers in used.iter_rows():
         ordered = tuple(sorted(numbers, key=line_sort_key))
         materials.setdefault(id_, []).append((doctor, Decimal(cents).scaleb(-2), ordered))
     ordering = {
         id_: tuple(sorted(names))
-        for id_, names in lines.filter(pl.col("doctor").is_in(doctors))
+        for id_, names in lines.filter(pl.col("doctor").is_in(list(doctors)))
         .group_by("id")
         .agg(pl.col("doctor").unique())
         .iter_rows()
@@ -591,7 +723,8 @@ def audit_frames(f: Frames, engine: AuditEngine) -> list[Finding]:
     low, high = (
         (weights.integer("min_grams"), weights.integer("max_grams")) if weights else (200, 20000)
     )
-    screens = [*_line_suspects(f, t, tolerance), *_quality_suspects(f, t, low, high)]
+    standing = _standing(f.lines)
+    screens = [*_line_suspects(f, t, standing, tolerance), *_quality_suspects(f, t, low, high)]
     flagged: dict[str, set[str]] = {}
     for id_, rule in pl.concat(screens).unique().collect().iter_rows():
         flagged.setdefault(id_, set()).add(rule)
@@ -604,11 +737,11 @@ def audit_frames(f: Frames, engine: AuditEngine) -> list[Finding]:
     if engine.batch_rules:
         audit = engine.batch()
         if {rule.id for rule, _ in engine.batch_rules} <= _SCREENED:
-            people, doctors = _pattern_suspects(f, t, params)
+            people, doctors = _pattern_suspects(f, t, standing, params)
         else:
             people = set(f.cases.get_column("person").drop_nulls().to_list())
             doctors = set(f.lines.get_column("doctor").drop_nulls().to_list())
-        for summary in _summaries(f, t, people, doctors):
+        for summary in _summaries(f, t, standing, people, doctors):
             audit.add_summary(summary)
         found += audit.finish()
     return found

@@ -152,15 +152,12 @@ class YearEndRushRule(BatchPatternRule):
         self, stays: list[CaseSummary], year: int, days: int, ratio: Decimal, floor: Decimal
     ) -> Iterator[Finding]:
         last = date(year, 12, 31)
-        first = last - timedelta(days=days - 1)
-        before = first - date(year, 1, 1)
+        first = window_start(year, days)
         window = {s.id: _spent(s, first, last) for s in stays}
         rushed = sum(window.values(), _ZERO)
         earlier = sum((_spent(s, date(year, 1, 1), first - timedelta(1)) for s in stays), _ZERO)
-        if before.days <= 0 or earlier <= 0 or rushed < floor:
-            return
-        baseline = Fraction(earlier) * days / before.days
-        if Fraction(rushed) <= baseline * Fraction(ratio):
+        baseline = year_end_baseline(year, rushed, earlier, days, ratio, floor)
+        if baseline is None:
             return
         for stay in sorted(stays, key=lambda s: s.id):
             if window[stay.id] > 0:
@@ -177,6 +174,24 @@ class YearEndRushRule(BatchPatternRule):
                         "baseline": f"{round_fraction(baseline, 2):.2f}",
                     },
                 )
+
+
+def window_start(year: int, days: int) -> date:
+    """The first day of ``year``'s last ``days`` days."""
+    return date(year, 12, 31) - timedelta(days=days - 1)
+
+
+def year_end_baseline(
+    year: int, rushed: Decimal, earlier: Decimal, days: int, ratio: Decimal, floor: Decimal
+) -> Fraction | None:
+    """The baseline a person's ``year`` is judged against when its last ``days`` days
+    (``rushed``) are a rush against the rest of the year (``earlier``), else None — the
+    decision of :class:`YearEndRushRule`, shared with the columnar screen."""
+    before = (window_start(year, days) - date(year, 1, 1)).days
+    if before <= 0 or earlier <= 0 or rushed < floor:
+        return None
+    baseline = Fraction(earlier) * days / before
+    return None if Fraction(rushed) <= baseline * Fraction(ratio) else baseline
 
 
 class MaterialSurgeRule(BatchPatternRule):
@@ -228,21 +243,9 @@ class MaterialSurgeRule(BatchPatternRule):
         used: dict[tuple[str, str], Decimal],
         params: Params,
     ) -> Iterator[Finding]:
-        ratio, floor = params.decimal("ratio"), params.decimal("min_per_case")
-        history: list[Fraction] = []
-        for month in months:
-            month_cases = cases[(doctor, month)]
-            per_case = Fraction(used[(doctor, month)]) / len(month_cases)
-            earlier = sum(history, Fraction(0)) / len(history) if history else None
-            if (
-                earlier is not None
-                and len(history) >= params.integer("min_months")
-                and len(month_cases) >= params.integer("min_cases")
-                and per_case >= Fraction(floor)
-                and per_case > earlier * Fraction(ratio)
-            ):
-                yield from self._report(doctor, month, month_cases, per_case, earlier)
-            history.append(per_case)
+        history = [(m, len(cases[(doctor, m)]), used[(doctor, m)]) for m in months]
+        for month, per_case, earlier in surges(history, params):
+            yield from self._report(doctor, month, cases[(doctor, month)], per_case, earlier)
 
     def _report(
         self,
@@ -269,6 +272,27 @@ class MaterialSurgeRule(BatchPatternRule):
                             "baseline": f"{round_fraction(earlier, 2):.2f}",
                         },
                     )
+
+
+def surges(
+    history: Sequence[tuple[str, int, Decimal]], params: Params
+) -> Iterator[tuple[str, Fraction, Fraction]]:
+    """The months of one doctor's ``history`` — (month, cases, material amount), in month
+    order — that jump against the months before: (month, per case, earlier mean). The
+    decision of :class:`MaterialSurgeRule`, shared with the columnar screen."""
+    ratio, floor = Fraction(params.decimal("ratio")), Fraction(params.decimal("min_per_case"))
+    min_months, min_cases = params.integer("min_months"), params.integer("min_cases")
+    seen: list[Fraction] = []
+    for month, count, amount in history:
+        per_case = Fraction(amount) / count
+        if (
+            len(seen) >= max(min_months, 1)
+            and count >= min_cases
+            and per_case >= floor
+            and per_case > sum(seen, Fraction(0)) / len(seen) * ratio
+        ):
+            yield month, per_case, sum(seen, Fraction(0)) / len(seen)
+        seen.append(per_case)
 
 
 def batch_rules() -> list[BatchPatternRule]:
