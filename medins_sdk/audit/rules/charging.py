@@ -37,7 +37,7 @@ class DuplicateChargeRule(Rule):
 
     def check(self, case: AuditCase, params: Params) -> Iterator[Finding]:
         codes, times = case.codes, case.times
-        if len(set(codes)) == len(codes) or len(set(zip(codes, times, strict=True))) == len(codes):
+        if len(set(zip(codes, times, strict=True))) == len(codes):
             return
         repeated = {code for code, count in Counter(codes).items() if count > 1}
         groups: dict[tuple[str, datetime], list[int]] = defaultdict(list)
@@ -270,7 +270,7 @@ class PriceCeilingRule(Rule):
             if prices[p] > ceilings[code]
         }
         if answered.count(None) != len(answered):
-            candidates.update(p for p, c in enumerate(answered) if c is not None)
+            candidates.update(p for p, c in enumerate(answered) if c is not None and prices[p] > c)
         for position in sorted(candidates):
             code = case.codes[position]
             limits = [c for c in (ceilings.get(code), answered[position]) if c is not None]
