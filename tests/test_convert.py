@@ -16,7 +16,7 @@ from medins_sdk.codes.icd import Crosswalk
 from medins_sdk.codes.tables import ChargeCategory
 from medins_sdk.convert import ConversionError, FrontPageConverter
 from medins_sdk.io.records import Record
-from medins_sdk.models import FrontPage, SettlementList
+from medins_sdk.models import Encounter, FrontPage, SettlementList
 from medins_sdk.plugins import PluginManager
 from medins_sdk.testing.strategies import front_pages
 
@@ -126,9 +126,12 @@ def test_an_invalid_list_names_the_field_not_the_value() -> None:
 @settings(max_examples=30, deadline=None)
 @given(front_pages())
 def test_converted_lists_are_valid_settlement_lists(page: FrontPage) -> None:
-    """What the converter makes is what validating its output from scratch makes."""
-    settlement_list = CONVERTER.convert(page).encounter.settlement_list
+    """What the converter makes is what validating its output from scratch makes: the list,
+    and the encounter the converter builds without validating it again (``from_trusted``)."""
+    encounter = CONVERTER.convert(page).encounter
+    settlement_list = encounter.settlement_list
     assert SettlementList.model_validate(settlement_list.model_dump()) == settlement_list
+    assert Encounter.model_validate(encounter.model_dump()) == encounter
 
 
 def run(*argv: str | Path) -> tuple[int, str, str]:

@@ -204,7 +204,12 @@ class FrontPageConverter:
                 f"{issue.path}: {issue.reason}" for issue in issues_of(error, "settlement_list")
             )
             raise ConversionError(f"the settlement list is invalid: {reasons}") from None
-        encounter = Encounter(id=record_id, settlement_list=settlement_list, front_page=page)
+        # Valid by construction: the id is the list's validated setl_id, the list and the
+        # page are validated models, and with no charge lines or settlement the list's
+        # charge table is the encounter's only total, so no cross-check can fail.
+        encounter = Encounter.from_trusted(
+            id=record_id, settlement_list=settlement_list, front_page=page
+        )
         return Converted(encounter, tuple(findings.found))
 
     def _operations(self, page: FrontPage, findings: _Findings) -> list[dict[str, Any]]:

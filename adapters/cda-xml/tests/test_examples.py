@@ -48,6 +48,17 @@ def test_the_appendicitis_example_reads_with_template_nesting() -> None:
     )  # fmt: skip
 
 
+def test_comments_anywhere_are_ignored() -> None:
+    """A comment between address parts, inside a name or between sections carries no data."""
+    commented = (
+        APPENDICITIS.replace(b'<addr use="H">', b'<addr use="H"><!-- home -->', 1)
+        .replace("<name>医生乙</name>".encode(), "<name>医生<!-- x -->乙</name>".encode(), 1)
+        .replace(b"<component>", b"<!-- section --><component>")
+    )
+    assert commented != APPENDICITIS
+    assert read_front_page(commented) == read_front_page(APPENDICITIS)
+
+
 def test_the_newborn_example_tolerates_order_and_missing_sections() -> None:
     page = read_front_page((EXAMPLES / "newborn.xml").read_bytes())
     base = page.base

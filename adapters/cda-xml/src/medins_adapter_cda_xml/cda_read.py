@@ -7,14 +7,23 @@ an ``entryRelationship``): real documents differ in nesting and order, not in co
 the table does not know (allergies, laboratory results …) are skipped; missing ones leave
 their fields empty. Every value comes with the element it was read from, so an invalid value
 is reported at its XPath; values themselves are never quoted.
+
+Reading costs more than parsing, and with lxml that cost is mostly the element proxies
+touched and the strings (tags, attribute values) taken from them. So the reader walks only
+to the elements it reads, lets lxml find observations and organizers in C (``iter`` with a
+tag, a few XPaths compiled once), looks element codes up in dicts derived once from the
+table (:class:`_Plan`), keeps element references and computes an XPath only for a problem
+it reports, and validates what it collected with one ``FrontPage.model_validate``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import operator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 from pydantic import ValidationError
@@ -30,12 +39,26 @@ from medins_sdk.models import (
     FrontPageOperation,
 )
 
+Element = etree._Element
 Loc = tuple[str | int, ...]
-_STEPS: dict[str, tuple[str, ...]] = {}
-_ORGANIZED = frozenset({"discharge_diagnoses", "problems", "extensions"})
-"""Sections whose organizers a section reader reads: the base-field pass skips them."""
-Origin = tuple[etree._Element, str | None]
+Field = tuple[str, str] | tuple[str, int, str]
+"""Where a value goes: ``("base", field)``, or ``(list, index, field)`` (``diagnoses`` …)."""
+Origin = tuple[Element, str | None]
+Read = Callable[[Element], tuple[Any, str | None]]
+"""A value type's reader: an element → its value and the attribute holding it (None: text).
+Raises ``ValueError`` for a malformed ``@value`` (times, booleans)."""
+Selector = Callable[[Element], list[Element]]
+"""A compiled XPath selecting elements below the one it is called with."""
+Coded = tuple[str, Element, Element | None, Element]
+"""An observation found: its element code, ``code`` and ``value`` elements, and itself."""
+
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 _ADDRESS_ORDER = ("state", "city", "county", "township", "streetName", "houseNumber")
+_children_of: Callable[[Element], list[Element]] = operator.itemgetter(slice(None))
+"""An element's children, listed in C (``element[:]``, which lxml's stubs do not type): half
+the cost of iterating over the element."""
+_NONE: tuple[None] = (None,)
+"""The default of a child-group look-up: ``children.get(tag, _NONE)[0]`` is the first or None."""
 
 
 def read_front_page(data: bytes, limits: XmlLimits | None = None) -> FrontPage:
@@ -43,24 +66,228 @@ def read_front_page(data: bytes, limits: XmlLimits | None = None) -> FrontPage:
     return extract(parse(data, limits or XmlLimits()))
 
 
-def extract(root: etree._Element) -> FrontPage:
+def extract(root: Element) -> FrontPage:
     """The front page of a parsed CDA document (see :func:`read_front_page`)."""
-    return _Reader(table(), root).front_page()
+    return _Reader(_plan(), root).front_page()
+
+
+# -- value types --------------------------------------------------------------------------------
+
+
+def _text(element: Element) -> tuple[str | None, None]:
+    """ST: the element's text, trimmed."""
+    text = element.text
+    return (None if text is None else text.strip() or None), None
+
+
+def _code(element: Element) -> tuple[str | None, str]:
+    """CD: the code."""
+    return element.get("code"), "code"
+
+
+def _quantity(element: Element) -> tuple[str | None, str]:
+    """PQ, MO: the decimal as written (the models read it exactly)."""
+    return element.get("value"), "value"
+
+
+def _time(element: Element) -> tuple[datetime | None, str]:
+    """TS: a local date-time."""
+    text = element.get("value")
+    return (parse_ts(text) if text else None), "value"
+
+
+def _date(element: Element) -> tuple[date | None, str]:
+    """TS read as a date (a birth time)."""
+    text = element.get("value")
+    return (parse_ts_date(text) if text else None), "value"
+
+
+def _flag(element: Element) -> tuple[str | None, str | None]:
+    """A BL ``@value`` as the interface's flag; a BL written as text is read as text."""
+    text = element.get("value")
+    return _text(element) if text is None else (parse_bl(text), "value")
+
+
+def _phone(element: Element) -> tuple[str, str]:
+    """TEL: the number, without its ``tel:`` scheme."""
+    return element.get("value", "").removeprefix("tel:"), "value"
+
+
+def _extension(element: Element) -> tuple[str | None, str]:
+    """II: the identifier within its root."""
+    return element.get("extension"), "extension"
+
+
+def _address(element: Element) -> str | None:
+    """An address written as text, or assembled from its parts (province first)."""
+    if len(element) == 0:
+        return _text(element)[0]
+    parts = {etree.QName(child).localname: _text(child)[0] or "" for child in element}
+    order = [*_ADDRESS_ORDER, *(name for name in parts if name not in _ADDRESS_ORDER)]
+    return "".join(parts.get(name, "") for name in order) or None
+
+
+_READ: dict[str, Read] = {"TS": _time, "CD": _code, "PQ": _quantity, "MO": _quantity, "BL": _flag}
+"""Readers by HL7 value type; any other type (ST …) is read as text."""
+
+
+def _typed(element: Element) -> tuple[Any, str | None]:
+    """An SDK extension observation's value, read as its ``xsi:type`` says."""
+    return _READ.get(element.get(_XSI_TYPE, "ST"), _text)(element)
+
+
+# -- the table as reading uses it ---------------------------------------------------------------
+
+
+class _Tags(dict[str, str]):
+    """CDA element names qualified with the table's namespace (``tag["code"]``), each built
+    on first use."""
+
+    def __init__(self, ns: str) -> None:
+        super().__init__()
+        self.ns = ns
+
+    def __missing__(self, name: str) -> str:
+        self[name] = tag = self.ns + name
+        return tag
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The element table turned, once, into what reading dispatches on: element codes →
+    ``(field, reader)`` per kind of entry (reader None: by ``xsi:type``)."""
+
+    table: Table
+    tag: _Tags
+    sections: dict[str, str]
+    """Section code → the table's section name."""
+    observations: dict[str, dict[str, tuple[tuple[str, Field, Read], ...]]]
+    """Section name → element code → the base fields it may hold: ``(displayName, loc, reader)``
+    each, the displayName telling apart two fields of one code."""
+    diagnosis: dict[str, tuple[str, Read | None]]
+    """Element code → diagnosis field, in a discharge-diagnosis organizer."""
+    operation: dict[str, tuple[str, Read | None]]
+    """Element code → operation field, in a procedure's ``entryRelationship``."""
+    icu: dict[str, str]
+    """Element code → ICU stay field (all SDK extensions, typed by ``xsi:type``)."""
+    roles: dict[str, str]
+    """Signer role (``code/@displayName``) → base field."""
+    assistants: dict[str, str]
+    """Operation participant role (``code/@displayName``) → operation field."""
+    entries: dict[str, Selector]
+    """Section name → its base-field observations: under its entries, but not inside the
+    organizers a section reader reads (diagnoses, comas, ICU stays)."""
+    linked: Selector
+    """A procedure's observations: the first with a code in each ``entryRelationship``."""
 
 
 @cache
-def _aliases(
+def _plan() -> _Plan:
+    """The plan of the package's table, built on first use."""
+    t = table()
+    observations: dict[str, dict[str, tuple[tuple[str, Field, Read], ...]]] = {}
+    for (section, code), specs in t.lookup.items():
+        observations.setdefault(section, {})[code] = tuple(
+            (spec.name, ("base", spec.field), _READ.get(spec.type, _text)) for spec in specs
+        )
+    diagnosis: dict[str, tuple[str, Read | None]] = {
+        **_extensions(FrontPageDiagnosis, t.diagnosis["sdk"]),
+        t.diagnosis["code"]: ("code", _code),
+        t.diagnosis["name"]: ("name", _text),
+        t.diagnosis["admission_condition"]: ("admission_condition", _code),
+    }
+    operation: dict[str, tuple[str, Read | None]] = {
+        **_extensions(FrontPageOperation, t.operation["sdk"]),
+        **{t.operation[f]: (f, _code) for f in ("level", "healing_grade", "anaesthesia_method")},
+        t.operation["name"]: ("name", _text),
+    }
+    icu = {alias: field for alias, (field, _) in _extensions(FrontPageIcuStay, None).items()}
+    organized = {"discharge_diagnoses", "problems", "extensions"}
+
+    def xpath(path: str) -> Selector:
+        return cast(Selector, etree.XPath(path, namespaces={"v3": t.document["namespace"]}))
+
+    return _Plan(
+        table=t,
+        tag=_Tags(t.ns),
+        sections={code: key for key, code in t.sections.items()},
+        observations=observations,
+        diagnosis=diagnosis,
+        operation=operation,
+        icu=icu,
+        roles={role: field for field, role in t.roles.items()},
+        assistants=dict(
+            zip(t.operation["assistants"], ("assistant1_name", "assistant2_name"), strict=True)
+        ),
+        entries={
+            key: xpath(
+                "v3:entry/*[not(self::v3:organizer)]/descendant-or-self::v3:observation"
+                if key in organized
+                else "v3:entry/*/descendant-or-self::v3:observation"
+            )
+            for key in observations
+        },
+        linked=xpath("v3:entryRelationship/descendant::v3:observation[v3:code][1]"),
+    )
+
+
+def _extensions(
     model: type[FrontPageDiagnosis | FrontPageOperation | FrontPageIcuStay],
-) -> dict[str, str]:
-    return {info.alias or name: name for name, info in model.model_fields.items()}
+    fields: list[str] | None,
+) -> dict[str, tuple[str, Read | None]]:
+    """SDK extension observations of ``model`` (code: the national name) among ``fields``."""
+    return {
+        info.alias or name: (name, None)
+        for name, info in model.model_fields.items()
+        if fields is None or name in fields
+    }
+
+
+# -- walking the tree ---------------------------------------------------------------------------
+
+
+def _children(parent: Element) -> dict[Any, list[Element]]:
+    """``parent``'s children by tag, in document order: one pass for several look-ups."""
+    groups: dict[Any, list[Element]] = {}
+    for child in _children_of(parent):
+        tag = child.tag
+        if tag in groups:
+            groups[tag].append(child)
+        else:
+            groups[tag] = [child]
+    return groups
+
+
+def _along(parent: Element | None, *tags: str) -> Element | None:
+    """The first element along ``tags`` (each the first child so named of the one before).
+
+    Walks children directly: lxml's ElementPath ``find`` costs several times as much.
+    """
+    node = parent
+    for tag in tags:
+        if node is None:
+            return None
+        for child in _children_of(node):
+            if child.tag == tag:
+                node = child
+                break
+        else:
+            return None
+    return node
+
+
+def _with_root(ids: Iterable[Element], root: str) -> Element | None:
+    """The first of ``ids`` (``id`` elements) whose ``@root`` is ``root``."""
+    return next((i for i in ids if i.get("root") == root), None)
 
 
 class _Reader:
     """One document's extraction: the values found, where each came from, and the problems."""
 
-    def __init__(self, codes: Table, root: etree._Element) -> None:
-        self.t = codes
-        self.ns = codes.ns
+    def __init__(self, plan: _Plan, root: Element) -> None:
+        self.plan = plan
+        self.t = plan.table
+        self.tag = plan.tag
         self.root = root
         self.origins: dict[Loc, Origin] = {}
         self.issues: list[Issue] = []
@@ -71,81 +298,56 @@ class _Reader:
 
     # -- bookkeeping --------------------------------------------------------------------------
 
-    def put(
-        self,
-        target: dict[str, Any],
-        loc: Loc,
-        value: Any,
-        element: etree._Element,
-        attribute: str | None = None,
-    ) -> None:
-        """Record ``value`` at ``loc`` (its last part is the key in ``target``)."""
+    def put(self, target: dict[str, Any], loc: Field, value: Any, origin: Origin) -> None:
+        """Record ``value`` at ``loc`` (its last part is the key in ``target``) and where it
+        came from; an empty string is no value."""
         if value is None or value == "":
             return
-        key = loc[-1]
-        assert isinstance(key, str)
-        target[key] = value
-        self.origins[loc] = (element, attribute)
+        target[loc[-1]] = value
+        self.origins[loc] = origin
 
-    def time(
-        self,
-        target: dict[str, Any],
-        loc: Loc,
-        element: etree._Element | None,
-        attribute: str = "value",
-        parser: Callable[[str], datetime | date] = parse_ts,
-    ) -> None:
-        """A TS attribute parsed into ``target``; a malformed time is an issue at its XPath."""
-        text = None if element is None else element.get(attribute)
-        if element is None or not text:
+    def read(self, target: dict[str, Any], loc: Field, element: Element | None, read: Read) -> None:
+        """``element``'s value, read by ``read``, put at ``loc``; a malformed one is an issue
+        at its XPath."""
+        if element is None:
             return
         try:
-            self.put(target, loc, parser(text), element, attribute)
+            value, attribute = read(element)
         except ValueError as error:
-            self.issues.append(Issue(xpath_of(element, attribute), f"{render_path(loc)}: {error}"))
+            self.issues.append(Issue(xpath_of(element, "value"), f"{render_path(loc)}: {error}"))
+            return
+        self.put(target, loc, value, (element, attribute))
 
-    def text(self, element: etree._Element | None) -> str | None:
-        if element is None or element.text is None:
-            return None
-        return element.text.strip() or None
-
-    def find(self, parent: etree._Element, path: str) -> etree._Element | None:
-        """The first element along ``a/b`` (steps in the CDA namespace) below ``parent``.
-
-        Walks children directly: lxml's ElementPath ``find`` costs ten times as much, and a
-        document takes a few hundred look-ups.
-        """
-        tags = _STEPS.get(path)
-        if tags is None:
-            tags = _STEPS[path] = tuple(self.ns + step for step in path.split("/"))
-        node = parent
-        for tag in tags:
-            for child in node:
-                if child.tag == tag:
-                    node = child
-                    break
-            else:
-                return None
-        return node
-
-    def with_root(self, parent: etree._Element, root: str, deep: bool) -> etree._Element | None:
-        """The first ``id`` whose ``@root`` is ``root``: a child, or anywhere below."""
-        ids = parent.iter(self.ns + "id") if deep else parent.iterchildren(self.ns + "id")
-        return next((i for i in ids if i.get("root") == root), None)
+    def coded(self, observations: Iterable[Element]) -> list[Coded]:
+        """Those of ``observations`` with a ``code`` child, each one's children scanned once."""
+        code_tag, value_tag = self.tag["code"], self.tag["value"]
+        found: list[Coded] = []
+        for observation in observations:
+            code = value = None
+            for child in _children_of(observation):
+                name = child.tag
+                if name == code_tag:
+                    code = code if code is not None else child
+                elif name == value_tag:
+                    value = value if value is not None else child
+            if code is not None:
+                found.append((code.get("code", ""), code, value, observation))
+        return found
 
     # -- the document -------------------------------------------------------------------------
 
     def front_page(self) -> FrontPage:
-        root = self.root
-        if root.tag != self.ns + "ClinicalDocument":
+        root, tag = self.root, self.tag
+        if root.tag != tag["ClinicalDocument"]:
             raise document_error(
                 xpath_of(root),
                 "not a CDA document: the root element is not ClinicalDocument in urn:hl7-org:v3 "
                 "(a vendor export is read with --input-format and its mapping's name)",
             )
-        self.check_type()
-        self.header()
-        body = self.find(root, "component/structuredBody")
+        children = _children(root)
+        self.check_type(children)
+        self.header(children)
+        body = _along(children.get(tag["component"], _NONE)[0], tag["structuredBody"])
         if body is not None:
             self.body(body)
         record_id = self.base.get("record_no")
@@ -163,18 +365,16 @@ class _Reader:
         except ValidationError as error:
             raise DocumentError(*self.located(error), record_id=record_id) from None
 
-    def check_type(self) -> None:
+    def check_type(self, children: dict[Any, list[Element]]) -> None:
         document = self.t.document
-        template = self.find(self.root, "templateId")
-        code = self.find(self.root, "code")
-        templates = {t.get("root") for t in self.root.iterchildren(self.ns + "templateId")}
-        if document["template_id"] in templates or (
+        templates = children.get(self.tag["templateId"], ())
+        code = children.get(self.tag["code"], _NONE)[0]
+        if document["template_id"] in {t.get("root") for t in templates} or (
             code is not None and code.get("code") == document["code"]
         ):
             return
-        where = template if template is not None else self.root
         raise document_error(
-            xpath_of(where),
+            xpath_of(templates[0] if templates else self.root),
             f"not a WS/T 500.52 front page (templateId {document['template_id']} or "
             f"document code {document['code']} expected)",
         )
@@ -191,237 +391,182 @@ class _Reader:
 
     # -- header -------------------------------------------------------------------------------
 
-    def header(self) -> None:
-        ids, base = self.t.ids, self.base
-        by_root = {ids["inpatient_no"]: "inpatient_no", ids["record_no"]: "record_no"}
-        role = self.find(self.root, "recordTarget/patientRole")
+    def header(self, children: dict[Any, list[Element]]) -> None:
+        tag = self.tag
+        role = _along(children.get(tag["recordTarget"], _NONE)[0], tag["patientRole"])
         if role is not None:
-            for identifier in role.iterchildren(self.ns + "id"):
-                field = by_root.get(identifier.get("root", ""))
-                if field is not None:
-                    self.put(
-                        base, ("base", field), identifier.get("extension"), identifier, "extension"
-                    )
-            address = self.find(role, "addr")
-            if address is not None:
-                self.put(base, ("base", "current_address"), self.address(address), address)
-            telecom = self.find(role, "telecom")
-            if telecom is not None:
-                phone = telecom.get("value", "").removeprefix("tel:")
-                self.put(base, ("base", "phone"), phone, telecom, "value")
-            self.patient(self.find(role, "patient"))
-            provider = self.find(role, "providerOrganization")
-            if provider is not None:
-                self.identified(provider, ids["institution_code"], "institution_code")
-        self.authenticators()
-        self.contact()
-        self.encounter()
+            self.patient_role(_children(role))
+        for signer in (
+            *children.get(tag["legalAuthenticator"], ()),
+            *children.get(tag["authenticator"], ()),
+        ):
+            self.signer(signer)
+        contact = next(
+            (p for p in children.get(tag["participant"], ()) if p.get("typeCode") == "NOT"), None
+        )
+        if contact is not None:
+            self.contact(contact)
+        encounter = _along(children.get(tag["componentOf"], _NONE)[0], tag["encompassingEncounter"])
+        if encounter is not None:
+            self.encounter(encounter)
 
-    def address(self, element: etree._Element) -> str | None:
-        """An address written as text, or assembled from its parts (province first)."""
-        if len(element) == 0:
-            return self.text(element)
-        parts = {etree.QName(child).localname: self.text(child) or "" for child in element}
-        order = [*_ADDRESS_ORDER, *(name for name in parts if name not in _ADDRESS_ORDER)]
-        return "".join(parts.get(name, "") for name in order) or None
+    def patient_role(self, role: dict[Any, list[Element]]) -> None:
+        ids, base, tag = self.t.ids, self.base, self.tag
+        by_root = {ids["inpatient_no"]: "inpatient_no", ids["record_no"]: "record_no"}
+        for identifier in role.get(tag["id"], ()):
+            field = by_root.get(identifier.get("root", ""))
+            if field is not None:
+                self.read(base, ("base", field), identifier, _extension)
+        address = role.get(tag["addr"], _NONE)[0]
+        if address is not None:
+            self.put(base, ("base", "current_address"), _address(address), (address, None))
+        self.read(base, ("base", "phone"), role.get(tag["telecom"], _NONE)[0], _phone)
+        patient = role.get(tag["patient"], _NONE)[0]
+        if patient is not None:
+            self.patient(_children(patient))
+        provider = role.get(tag["providerOrganization"], _NONE)[0]
+        if provider is not None:
+            self.identified(provider, ids["institution_code"], "institution_code")
 
-    def identified(self, parent: etree._Element, root: str, field: str) -> None:
+    def identified(self, parent: Element, root: str, field: str) -> None:
         """The ``extension`` of the first ``id`` with ``root`` anywhere under ``parent``."""
-        identifier = self.with_root(parent, root, deep=True)
-        if identifier is not None:
-            self.put(
-                self.base, ("base", field), identifier.get("extension"), identifier, "extension"
-            )
+        identifier = _with_root(parent.iter(self.tag["id"]), root)
+        self.read(self.base, ("base", field), identifier, _extension)
 
-    def patient(self, patient: etree._Element | None) -> None:
-        if patient is None:
-            return
-        base = self.base
-        identifier = self.with_root(patient, self.t.ids["cert_no"], deep=False)
-        if identifier is not None:
-            self.put(
-                base, ("base", "cert_no"), identifier.get("extension"), identifier, "extension"
-            )
-        name = self.find(patient, "name")
-        if name is not None:
-            self.put(base, ("base", "person_name"), self.text(name), name)
-        for tag, field in (
+    def patient(self, patient: dict[Any, list[Element]]) -> None:
+        base, tag = self.base, self.tag
+        identifier = _with_root(patient.get(tag["id"], ()), self.t.ids["cert_no"])
+        self.read(base, ("base", "cert_no"), identifier, _extension)
+        self.read(base, ("base", "person_name"), patient.get(tag["name"], _NONE)[0], _text)
+        for name, field in (
             ("administrativeGenderCode", "gender"),
             ("maritalStatusCode", "marital_status"),
             ("ethnicGroupCode", "ethnicity"),
             ("nationality", "nationality"),
-            ("occupation/occupationCode", "occupation"),
         ):
-            element = self.find(patient, tag)
-            if element is not None:
-                self.put(base, ("base", field), element.get("code"), element, "code")
-        self.time(
-            base, ("base", "birth_date"), self.find(patient, "birthTime"), parser=parse_ts_date
-        )
-        age = self.find(patient, "age")
-        if age is not None:
-            self.put(base, ("base", "age"), age.get("value"), age, "value")
+            self.read(base, ("base", field), patient.get(tag[name], _NONE)[0], _code)
+        occupation = _along(patient.get(tag["occupation"], _NONE)[0], tag["occupationCode"])
+        self.read(base, ("base", "occupation"), occupation, _code)
+        self.read(base, ("base", "birth_date"), patient.get(tag["birthTime"], _NONE)[0], _date)
+        self.read(base, ("base", "age"), patient.get(tag["age"], _NONE)[0], _quantity)
 
-    def authenticators(self) -> None:
-        fields = {role: field for field, role in self.t.roles.items()}
-        for tag in ("legalAuthenticator", "authenticator"):
-            for signer in self.root.iterchildren(self.ns + tag):
-                code = self.find(signer, "assignedEntity/code")
-                name = self.find(signer, "assignedEntity/assignedPerson/name")
-                field = fields.get(code.get("displayName", "")) if code is not None else None
-                if field is not None and name is not None:
-                    self.put(self.base, ("base", field), self.text(name), name)
+    def signer(self, signer: Element) -> None:
+        """A legal authenticator or authenticator: a name, by the role its code names."""
+        tag = self.tag
+        entity = _along(signer, tag["assignedEntity"])
+        code = _along(entity, tag["code"])
+        field = self.plan.roles.get(code.get("displayName", "")) if code is not None else None
+        if field is not None:
+            name = _along(entity, tag["assignedPerson"], tag["name"])
+            self.read(self.base, ("base", field), name, _text)
 
-    def contact(self) -> None:
-        for participant in self.root.iterchildren(self.ns + "participant"):
-            if participant.get("typeCode") != "NOT":
-                continue
-            telecom = self.find(participant, "associatedEntity/telecom")
-            if telecom is not None:
-                phone = telecom.get("value", "").removeprefix("tel:")
-                self.put(self.base, ("base", "contact_phone"), phone, telecom, "value")
-            name = self.find(participant, "associatedEntity/associatedPerson/name")
-            if name is not None:
-                self.put(self.base, ("base", "contact_name"), self.text(name), name)
-            return
+    def contact(self, participant: Element) -> None:
+        tag, base = self.tag, self.base
+        entity = _along(participant, tag["associatedEntity"])
+        self.read(base, ("base", "contact_phone"), _along(entity, tag["telecom"]), _phone)
+        name = _along(entity, tag["associatedPerson"], tag["name"])
+        self.read(base, ("base", "contact_name"), name, _text)
 
-    def encounter(self) -> None:
-        encounter = self.find(self.root, "componentOf/encompassingEncounter")
-        if encounter is None:
-            return
-        base = self.base
-        route = self.find(encounter, "code")
-        if route is not None:
-            self.put(base, ("base", "admission_route"), route.get("code"), route, "code")
-        self.time(base, ("base", "admission_time"), self.find(encounter, "effectiveTime/low"))
-        self.time(base, ("base", "discharge_time"), self.find(encounter, "effectiveTime/high"))
-        self.identified(encounter, self.t.ids["ward"], "admission_ward")
-        self.identified(encounter, self.t.ids["dept"], "admission_dept")
+    def encounter(self, encounter: Element) -> None:
+        base, tag, ids = self.base, self.tag, self.t.ids
+        children = _children(encounter)
+        self.read(base, ("base", "admission_route"), children.get(tag["code"], _NONE)[0], _code)
+        when = children.get(tag["effectiveTime"], _NONE)[0]
+        self.read(base, ("base", "admission_time"), _along(when, tag["low"]), _time)
+        self.read(base, ("base", "discharge_time"), _along(when, tag["high"]), _time)
+        self.identified(encounter, ids["ward"], "admission_ward")
+        self.identified(encounter, ids["dept"], "admission_dept")
 
     # -- body ---------------------------------------------------------------------------------
 
-    def body(self, body: etree._Element) -> None:
-        keys = {code: key for key, code in self.t.sections.items()}
-        special: dict[str, Callable[[etree._Element], None]] = {
+    def body(self, body: Element) -> None:
+        tag, plan = self.tag, self.plan
+        special: dict[str, Callable[[Element], None]] = {
             "discharge_diagnoses": self.read_diagnoses,
             "problems": self.read_comas,
             "procedures": self.read_operations,
             "hospital_course": self.read_discharge_place,
             "extensions": self.read_icu_stays,
         }
-        generic = {spec.section for spec in self.t.observations}
-        for component in body.iterchildren(self.ns + "component"):
-            section = self.find(component, "section")
-            code = None if section is None else self.find(section, "code")
-            key = None if code is None else keys.get(code.get("code", ""))
+        section_tag, code_tag = tag["section"], tag["code"]
+        for component in body.iterchildren(tag["component"]):
+            section = _along(component, section_tag)
+            code = _along(section, code_tag)
+            key = None if code is None else plan.sections.get(code.get("code", ""))
             if section is None or key is None:
                 continue
             if key in special:
                 special[key](section)
-            if key in generic:
+            if key in plan.observations:
                 self.observations(section, key)
 
-    def observations(self, section: etree._Element, key: str) -> None:
-        """The section's base-field observations, wherever nested, except inside the
-        organizers a section reader reads (diagnoses, comas, ICU stays): each element is
-        visited once."""
-        lookup = self.t.lookup
-        organizer = self.ns + "organizer" if key in _ORGANIZED else None
-        for entry in section.iterchildren(self.ns + "entry"):
-            for act in entry:
-                if act.tag == organizer:
-                    continue
-                for element_code, code, value, _ in self.codes_of(act):
-                    found = lookup.get((key, element_code))
-                    if not found:
-                        continue
-                    spec = found[0]
-                    if len(found) > 1:
-                        shown = code.get("displayName", "")
-                        spec = next((s for s in found if s.name == shown), spec)
-                    self.value(self.base, ("base", spec.field), value, spec.type)
+    def observations(self, section: Element, key: str) -> None:
+        """The section's base-field observations (:attr:`_Plan.entries`), wherever nested."""
+        lookup = self.plan.observations[key]
+        for element_code, code, value, _ in self.coded(self.plan.entries[key](section)):
+            found = lookup.get(element_code)
+            if not found:
+                continue
+            choice = found[0]
+            if len(found) > 1:
+                shown = code.get("displayName", "")
+                choice = next((f for f in found if f[0] == shown), choice)
+            _, loc, read = choice
+            self.read(self.base, loc, value, read)
 
-    def value(
-        self, target: dict[str, Any], loc: Loc, value: etree._Element | None, kind: str
-    ) -> None:
-        """An observation's ``value`` element read as ``kind`` (PQ, MO, CD, ST, BL, TS)."""
-        if value is None:
-            return
-        if kind == "TS":
-            self.time(target, loc, value)
-        elif kind == "CD":
-            self.put(target, loc, value.get("code"), value, "code")
-        elif kind in {"PQ", "MO"}:
-            self.put(target, loc, value.get("value"), value, "value")
-        elif kind == "BL" and value.get("value") is not None:
-            try:
-                self.put(target, loc, parse_bl(value.get("value", "")), value, "value")
-            except ValueError as error:
-                self.issues.append(Issue(xpath_of(value, "value"), f"{render_path(loc)}: {error}"))
-        else:
-            self.put(target, loc, self.text(value), value)
-
-    def extension(self, target: dict[str, Any], loc: Loc, value: etree._Element | None) -> None:
-        """An SDK extension observation's value, typed by its ``xsi:type``."""
-        kind = "ST" if value is None else value.get(_XSI_TYPE, "ST")
-        self.value(target, loc, value, kind)
-
-    def codes_of(
-        self, parent: etree._Element
-    ) -> Iterator[tuple[str, etree._Element, etree._Element | None, etree._Element]]:
-        """``(element code, code element, value element, observation)`` of every observation
-        below ``parent``, each observation's children scanned once."""
-        code_tag, value_tag = self.ns + "code", self.ns + "value"
-        for observation in parent.iter(self.ns + "observation"):
-            code = value = None
-            for child in observation:
-                if child.tag == code_tag:
-                    code = code if code is not None else child
-                elif child.tag == value_tag:
-                    value = value if value is not None else child
-            if code is not None:
-                yield code.get("code", ""), code, value, observation
-
-    def read_diagnoses(self, section: etree._Element) -> None:
-        spec = self.t.diagnosis
-        sdk = {
-            alias: field
-            for alias, field in _aliases(FrontPageDiagnosis).items()
-            if field in spec["sdk"]
-        }
-        for organizer in section.iter(self.ns + "organizer"):
-            found = list(self.codes_of(organizer))
+    def read_diagnoses(self, section: Element) -> None:
+        spec, dispatch, tag = self.t.diagnosis, self.plan.diagnosis, self.tag
+        observation_tag = tag["observation"]
+        for organizer in section.iter(tag["organizer"]):
+            found = self.coded(organizer.iter(observation_tag))
             if not any(code == spec["code"] for code, _, _, _ in found):
                 continue
             index = len(self.diagnoses)
-            loc: Loc = ("diagnoses", index)
             diagnosis: dict[str, Any] = {"principal": "0"}
-            self.origins[loc] = (organizer, None)
-            for code, code_element, value, _ in found:
-                qualifier = self.find(code_element, "qualifier/name")
-                if qualifier is not None and qualifier.get("displayName", "").startswith(
-                    spec["principal"]
-                ):
-                    diagnosis["principal"] = "1"
-                    self.origins[(*loc, "principal")] = (qualifier, "displayName")
-                if code == spec["code"]:
-                    self.value(diagnosis, (*loc, "code"), value, "CD")
-                elif code == spec["name"]:
-                    self.value(diagnosis, (*loc, "name"), value, "ST")
-                elif code == spec["admission_condition"]:
-                    self.value(diagnosis, (*loc, "admission_condition"), value, "CD")
-                elif code in sdk:
-                    self.extension(diagnosis, (*loc, sdk[code]), value)
+            self.origins[("diagnoses", index)] = (organizer, None)
+            principal = self.principal(organizer, found)
+            if principal is not None:
+                diagnosis["principal"] = "1"
+                self.origins[("diagnoses", index, "principal")] = (principal, "displayName")
+            for code, _, value, _ in found:
+                if code in dispatch:
+                    field, read = dispatch[code]
+                    self.read(diagnosis, ("diagnoses", index, field), value, read or _typed)
             self.diagnoses.append(diagnosis)
 
-    def read_comas(self, section: etree._Element) -> None:
+    def principal(self, organizer: Element, found: list[Coded]) -> Element | None:
+        """The qualifier ``name`` marking a diagnosis principal (its ``@displayName`` starts
+        with the table's prefix) of the last of ``found`` that has one, or None.
+
+        The qualifier is an observation's ``code/qualifier/name``, each the first so named;
+        the organizer's names are searched in C and only a marking one is traced back.
+        """
+        prefix, tag = self.t.diagnosis["principal"], self.tag
+        marked: dict[Element, Element] = {}  # observation → its marking name
+        for name in organizer.iter(tag["name"]):
+            if not name.get("displayName", "").startswith(prefix):
+                continue
+            qualifier = name.getparent()
+            code = None if qualifier is None else qualifier.getparent()
+            observation = None if code is None else code.getparent()
+            if (
+                observation is not None
+                and _along(observation, tag["code"]) is code
+                and _along(code, tag["qualifier"]) is qualifier
+                and _along(qualifier, tag["name"]) is name
+            ):
+                marked[observation] = name
+        return next((marked[o] for _, _, _, o in reversed(found) if o in marked), None)
+
+    def read_comas(self, section: Element) -> None:
         spec = self.t.coma
         units = {spec["days"]: 0, spec["hours"]: 1, spec["minutes"]: 2}
-        for organizer in section.iter(self.ns + "organizer"):
+        observation_tag = self.tag["observation"]
+        for organizer in section.iter(self.tag["organizer"]):
             parts = ["0", "0", "0"]
             field = "coma_before_admission"
             found = False
-            for code, code_element, value, _ in self.codes_of(organizer):
+            for code, code_element, value, _ in self.coded(organizer.iter(observation_tag)):
                 if code not in units:
                     continue
                 found = True
@@ -430,78 +575,73 @@ class _Reader:
                 if value is not None and value.get("value"):
                     parts[units[code]] = value.get("value", "0")
             if found:
-                self.put(self.base, ("base", field), "/".join(parts), organizer)
+                self.put(self.base, ("base", field), "/".join(parts), (organizer, None))
 
-    def read_operations(self, section: etree._Element) -> None:
-        spec = self.t.operation
-        sdk = {
-            alias: field
-            for alias, field in _aliases(FrontPageOperation).items()
-            if field in spec["sdk"]
-        }
-        by_code = {spec[f]: f for f in ("name", "level", "healing_grade", "anaesthesia_method")}
-        assistants = dict(
-            zip(spec["assistants"], ("assistant1_name", "assistant2_name"), strict=True)
-        )
-        for procedure in section.iter(self.ns + "procedure"):
-            loc: Loc = ("operations", len(self.operations))
+    def read_operations(self, section: Element) -> None:
+        tag = self.tag
+        for procedure in section.iter(tag["procedure"]):
+            index = len(self.operations)
             operation: dict[str, Any] = {}
-            self.origins[loc] = (procedure, None)
-            code = self.find(procedure, "code")
-            if code is not None:
-                self.put(operation, (*loc, "code"), code.get("code"), code, "code")
-            when = self.find(procedure, "effectiveTime")
-            if when is not None and when.get("value") is None:
-                when = self.find(when, "low")
-            self.time(operation, (*loc, "date"), when)
-            surgeon = self.find(procedure, "performer/assignedEntity/assignedPerson/name")
-            if surgeon is not None:
-                self.put(operation, (*loc, "surgeon_name"), self.text(surgeon), surgeon)
-            for participant in procedure.iterchildren(self.ns + "participant"):
-                role = self.find(participant, "participantRole/code")
-                name = self.find(participant, "participantRole/playingEntity/name")
-                field = assistants.get(role.get("displayName", "")) if role is not None else None
-                if field is not None and name is not None:
-                    self.put(operation, (*loc, field), self.text(name), name)
-            for link in procedure.iterchildren(self.ns + "entryRelationship"):
-                found = next(self.codes_of(link), None)
-                if found is None:
-                    continue
-                element_code, _, value, observation = found
-                if element_code in by_code:
-                    field = by_code[element_code]
-                    kind = "ST" if field == "name" else "CD"
-                    self.value(operation, (*loc, field), value, kind)
-                    if field == "anaesthesia_method":
-                        name = self.find(
-                            observation, "performer/assignedEntity/assignedPerson/name"
-                        )
-                        if name is not None:
-                            self.put(operation, (*loc, "anaesthetist_name"), self.text(name), name)
-                elif element_code in sdk:
-                    self.extension(operation, (*loc, sdk[element_code]), value)
+            self.origins[("operations", index)] = (procedure, None)
+            self.operation(operation, index, procedure)
             self.operations.append(operation)
 
-    def read_discharge_place(self, section: etree._Element) -> None:
-        place = next(section.iter(self.ns + "representedOrganization"), None)
+    def operation(self, operation: dict[str, Any], index: int, procedure: Element) -> None:
+        """One procedure's fields: its code, date and people, then its coded observations."""
+        tag, dispatch = self.tag, self.plan.operation
+        children = _children(procedure)
+        self.read(
+            operation, ("operations", index, "code"), children.get(tag["code"], _NONE)[0], _code
+        )
+        when = children.get(tag["effectiveTime"], _NONE)[0]
+        if when is not None and when.get("value") is None:
+            when = _along(when, tag["low"])
+        self.read(operation, ("operations", index, "date"), when, _time)
+        performer = children.get(tag["performer"], _NONE)[0]
+        surgeon = _along(performer, tag["assignedEntity"], tag["assignedPerson"], tag["name"])
+        self.read(operation, ("operations", index, "surgeon_name"), surgeon, _text)
+        for participant in children.get(tag["participant"], ()):
+            role = _along(participant, tag["participantRole"])
+            code = _along(role, tag["code"])
+            field = (
+                self.plan.assistants.get(code.get("displayName", "")) if code is not None else None
+            )
+            if field is not None:
+                name = _along(role, tag["playingEntity"], tag["name"])
+                self.read(operation, ("operations", index, field), name, _text)
+        for element_code, _, value, observation in self.coded(self.plan.linked(procedure)):
+            if element_code not in dispatch:
+                continue
+            field, read = dispatch[element_code]
+            self.read(operation, ("operations", index, field), value, read or _typed)
+            if field == "anaesthesia_method":
+                name = _along(
+                    observation,
+                    tag["performer"],
+                    tag["assignedEntity"],
+                    tag["assignedPerson"],
+                    tag["name"],
+                )
+                self.read(operation, ("operations", index, "anaesthetist_name"), name, _text)
+
+    def read_discharge_place(self, section: Element) -> None:
+        place = next(section.iter(self.tag["representedOrganization"]), None)
         if place is None:
             return
         self.identified(place, self.t.ids["ward"], "discharge_ward")
         self.identified(place, self.t.ids["dept"], "discharge_dept")
 
-    def read_icu_stays(self, section: etree._Element) -> None:
-        sdk = _aliases(FrontPageIcuStay)
-        for organizer in section.iter(self.ns + "organizer"):
-            code = self.find(organizer, "code")
+    def read_icu_stays(self, section: Element) -> None:
+        fields, code_tag = self.plan.icu, self.tag["code"]
+        for organizer in section.iter(self.tag["organizer"]):
+            code = _along(organizer, code_tag)
             if code is None or code.get("code") != self.t.icu["code"]:
                 continue
-            loc: Loc = ("icu_stays", len(self.icu_stays))
+            index = len(self.icu_stays)
             stay: dict[str, Any] = {}
-            self.origins[loc] = (organizer, None)
-            for element_code, _, value, _ in self.codes_of(organizer):
-                if element_code in sdk:
-                    self.extension(stay, (*loc, sdk[element_code]), value)
+            self.origins[("icu_stays", index)] = (organizer, None)
+            for element_code, _, value, _ in self.coded(organizer.iter(self.tag["observation"])):
+                if element_code in fields:
+                    loc = ("icu_stays", index, fields[element_code])
+                    self.read(stay, loc, value, _typed)
             self.icu_stays.append(stay)
-
-
-_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"

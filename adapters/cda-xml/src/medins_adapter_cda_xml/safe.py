@@ -8,7 +8,8 @@ A front page arrives from another vendor's system, so it is parsed as hostile in
   the bytes before parsing and on the parsed tree after (an encoding the byte check cannot
   see still parses to a tree that says whether it had a DTD);
 * the parser itself never resolves entities, loads a DTD or touches the network, keeps
-  libxml2's own limits (``huge_tree`` off), drops processing instructions and indentation;
+  libxml2's own limits (``huge_tree`` off), drops processing instructions, comments (a
+  comment inside a name leaves the name whole) and indentation;
 * a tree deeper than :attr:`XmlLimits.max_depth` is refused (a front page is ~15 deep);
 * bytes that are not UTF-8 are refused with the offset of the first bad byte.
 
@@ -94,6 +95,7 @@ def _parser() -> etree.XMLParser:
         attribute_defaults=False,
         huge_tree=False,
         remove_pis=True,
+        remove_comments=True,
         remove_blank_text=True,
         collect_ids=False,
     )
