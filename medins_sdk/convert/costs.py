@@ -13,7 +13,7 @@ classifications; a province that rules otherwise passes its own rules to the con
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -70,14 +70,6 @@ class Unplaced:
     amount: Decimal
 
 
-def _amount(base: FrontPageBase, rule: CostRule) -> Decimal | None:
-    value: Decimal | None = getattr(base, rule.field)
-    if value is not None or not rule.parts:
-        return value
-    parts = [p for p in (getattr(base, name) for name in rule.parts) if p is not None]
-    return sum(parts, Decimal(0)) if parts else None
-
-
 def charge_table(
     base: FrontPageBase, rules: Sequence[CostRule] = COST_RULES
 ) -> tuple[list[ChargeItemSummary], list[Unplaced]]:
@@ -85,7 +77,12 @@ def charge_table(
     want of a counterpart. Rows are in category order; amounts are exact sums."""
     totals: dict[ChargeCategory, Decimal] = {}
     unplaced: list[Unplaced] = []
-    for rule, amount in _amounts(base, rules):
+    for rule in rules:
+        amount: Decimal | None = getattr(base, rule.field)
+        if amount is None and rule.parts:
+            amount = _sum_of_parts(base, rule.parts)
+        if not amount:
+            continue
         category = rule.category or ChargeCategory.OTHER
         totals[category] = totals.get(category, Decimal(0)) + amount
         if rule.category is None:
@@ -97,8 +94,7 @@ def charge_table(
     return items, unplaced
 
 
-def _amounts(base: FrontPageBase, rules: Sequence[CostRule]) -> Iterator[tuple[CostRule, Decimal]]:
-    for rule in rules:
-        amount = _amount(base, rule)
-        if amount:
-            yield rule, amount
+def _sum_of_parts(base: FrontPageBase, parts: tuple[str, ...]) -> Decimal | None:
+    """Σ of a category's 其中 items given on the page, or None when none is."""
+    given = [p for p in (getattr(base, name) for name in parts) if p is not None]
+    return sum(given, Decimal(0)) if given else None

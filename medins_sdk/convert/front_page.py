@@ -40,7 +40,9 @@ from medins_sdk.models import (
     Finding,
     FrontPage,
     FrontPageBase,
+    FrontPageDiagnosis,
     FrontPageIcuStay,
+    FrontPageOperation,
     SettlementList,
 )
 from medins_sdk.models.results import EvidenceValue, Severity
@@ -105,6 +107,12 @@ class _Edition:
     insurance: CodeSet
     grey: CodeList
     what: str  # 诊断 / 手术操作
+    list_field: str  # the settlement list's field, for findings' evidence
+    clean: dict[str, tuple[str, str | None]] = field(default_factory=dict, compare=False)
+    """Clinical codes seen with one counterpart, not grey: the counterpart and its name.
+
+    Remembered because the tables never change and every code costs three look-ups
+    otherwise; at most one entry per code of the crosswalk."""
 
 
 @dataclass
@@ -148,10 +156,18 @@ class FrontPageConverter:
         cost_rules: Sequence[CostRule] = COST_RULES,
     ) -> None:
         self._diagnoses = _Edition(
-            diagnoses or icd.icd10_crosswalk(), icd.icd10_insurance(), icd.icd10_grey(), "诊断"
+            diagnoses or icd.icd10_crosswalk(),
+            icd.icd10_insurance(),
+            icd.icd10_grey(),
+            "诊断",
+            "diagnoses",
         )
         self._procedures = _Edition(
-            procedures or icd.icd9_crosswalk(), icd.icd9_insurance(), icd.icd9_grey(), "手术操作"
+            procedures or icd.icd9_crosswalk(),
+            icd.icd9_insurance(),
+            icd.icd9_grey(),
+            "手术操作",
+            "operations",
         )
         self._cost_rules = tuple(cost_rules)
 
@@ -185,13 +201,8 @@ class FrontPageConverter:
         data: dict[str, Any] = {
             "info": info,
             "diagnoses": [
-                {
-                    "type": DiagnosisType.WESTERN,
-                    "principal": d.principal,
-                    "admission_condition": _condition(d.admission_condition, i, findings),
-                    **self._code(self._diagnoses, d.code, d.name, f"diagnoses[{i}]", findings),
-                }
-                for i, d in enumerate(page.diagnoses)
+                self._diagnosis(diagnosis, i, findings)
+                for i, diagnosis in enumerate(page.diagnoses)
             ],
             "operations": self._operations(page, findings),
             "icu_stays": [_icu(stay) for stay in page.icu_stays],
@@ -212,68 +223,109 @@ class FrontPageConverter:
         )
         return Converted(encounter, tuple(findings.found))
 
+    def _diagnosis(
+        self, diagnosis: FrontPageDiagnosis, index: int, findings: _Findings
+    ) -> dict[str, Any]:
+        """One ``diseinfo`` entry, for the list to validate. The admission condition is read
+        before the code so that findings keep their order."""
+        condition = _condition(diagnosis.admission_condition, index, findings)
+        code, name = _code(self._diagnoses, diagnosis.code, diagnosis.name, index, findings)
+        return {
+            "type": DiagnosisType.WESTERN,
+            "principal": diagnosis.principal,
+            "admission_condition": condition,
+            "code": code,
+            "name": name,
+        }
+
     def _operations(self, page: FrontPage, findings: _Findings) -> list[dict[str, Any]]:
         flagged = any(o.principal is Flag.YES for o in page.operations)
         return [
-            {
-                "type": OperationType.PRINCIPAL
-                if (o.principal is Flag.YES if flagged else i == 0)
-                else OperationType.OTHER,
-                "date": o.date,
-                "anaesthesia_way": o.anaesthesia_method,
-                "surgeon_name": o.surgeon_name,
-                "anaesthetist_name": o.anaesthetist_name,
-                "anaesthesia_start": o.anaesthesia_start,
-                "anaesthesia_end": o.anaesthesia_end,
-                **self._code(self._procedures, o.code, o.name, f"operations[{i}]", findings),
-            }
+            self._operation(o, i, o.principal is Flag.YES if flagged else i == 0, findings)
             for i, o in enumerate(page.operations)
         ]
 
-    @staticmethod
-    def _code(
-        edition: _Edition, code: str, name: str | None, where: str, findings: _Findings
+    def _operation(
+        self, operation: FrontPageOperation, index: int, principal: bool, findings: _Findings
     ) -> dict[str, Any]:
-        """The insurance code and name for one clinical code, reporting what is not clean."""
+        """One ``oprninfo`` entry, for the list to validate."""
+        code, name = _code(self._procedures, operation.code, operation.name, index, findings)
+        return {
+            "type": OperationType.PRINCIPAL if principal else OperationType.OTHER,
+            "date": operation.date,
+            "anaesthesia_way": operation.anaesthesia_method,
+            "surgeon_name": operation.surgeon_name,
+            "anaesthetist_name": operation.anaesthetist_name,
+            "anaesthesia_start": operation.anaesthesia_start,
+            "anaesthesia_end": operation.anaesthesia_end,
+            "code": code,
+            "name": name,
+        }
+
+
+def _code(
+    edition: _Edition, code: str, name: str | None, index: int, findings: _Findings
+) -> tuple[str, str | None]:
+    """The insurance code and name for one clinical code, reporting what is not clean."""
+    clean = edition.clean.get(code)
+    if clean is None:
         targets = edition.crosswalk.map(code)
-        evidence: dict[str, EvidenceValue] = {"field": f"{where}.code", "clinical": code}
-        if not targets:
-            if code in edition.insurance:
-                findings.add(
-                    "convert.already-insurance",
-                    "info",
-                    f"{edition.what}编码 {code} 不在{edition.crosswalk.source}中，"
-                    f"但属于{edition.insurance.name}，按原码上传",
-                    evidence,
-                )
-            else:
-                findings.add(
-                    "convert.unmapped",
-                    "block",
-                    f"{edition.what}编码 {code} 在{edition.crosswalk.target}中没有对应编码，"
-                    "原码保留；请编码员重新编码后再上传结算清单",
-                    evidence,
-                )
-                return {"code": code, "name": name}
-        target = targets[0] if targets else code
-        evidence["insurance"] = target
-        if len(targets) > 1:
-            findings.add(
-                "convert.several-counterparts",
-                "warn",
-                f"{edition.what}编码 {code} 对应多个医保版编码 {'、'.join(targets)}，"
-                f"已取 {target}；请核对",
-                {**evidence, "candidates": list(targets)},
+        if len(targets) != 1 or edition.grey.is_grey(targets[0]):
+            return _reported_code(
+                edition, code, name, targets, f"{edition.list_field}[{index}]", findings
             )
-        if edition.grey.is_grey(target):
+        clean = edition.clean[code] = (targets[0], edition.insurance.name_of(targets[0]))
+    target, insurance_name = clean
+    return target, insurance_name or name
+
+
+def _reported_code(
+    edition: _Edition,
+    code: str,
+    name: str | None,
+    targets: tuple[str, ...],
+    where: str,
+    findings: _Findings,
+) -> tuple[str, str | None]:
+    """:func:`_code` for a code without exactly one counterpart, or mapping to a grey code."""
+    evidence: dict[str, EvidenceValue] = {"field": f"{where}.code", "clinical": code}
+    if not targets:
+        if code in edition.insurance:
             findings.add(
-                "convert.grey-code",
-                "block",
-                f"{edition.what}编码 {code} 对应的医保版编码 {target} 是灰码，结算清单不予接收；"
-                "请编码员细化编码",
+                "convert.already-insurance",
+                "info",
+                f"{edition.what}编码 {code} 不在{edition.crosswalk.source}中，"
+                f"但属于{edition.insurance.name}，按原码上传",
                 evidence,
             )
-        return {"code": target, "name": edition.insurance.name_of(target) or name}
+        else:
+            findings.add(
+                "convert.unmapped",
+                "block",
+                f"{edition.what}编码 {code} 在{edition.crosswalk.target}中没有对应编码，"
+                "原码保留；请编码员重新编码后再上传结算清单",
+                evidence,
+            )
+            return code, name
+    target = targets[0] if targets else code
+    evidence["insurance"] = target
+    if len(targets) > 1:
+        findings.add(
+            "convert.several-counterparts",
+            "warn",
+            f"{edition.what}编码 {code} 对应多个医保版编码 {'、'.join(targets)}，"
+            f"已取 {target}；请核对",
+            {**evidence, "candidates": list(targets)},
+        )
+    if edition.grey.is_grey(target):
+        findings.add(
+            "convert.grey-code",
+            "block",
+            f"{edition.what}编码 {code} 对应的医保版编码 {target} 是灰码，结算清单不予接收；"
+            "请编码员细化编码",
+            evidence,
+        )
+    return target, edition.insurance.name_of(target) or name
 
 
 def _newborn_days(base: FrontPageBase) -> int | None:
@@ -322,12 +374,13 @@ def _reconcile_total(
         return items
     if not items:
         if total:
+            shown = format_money(total)
             findings.add(
                 "convert.cost-uncategorised",
                 "warn",
-                f"病案首页只有总费用 {format_money(total)} 元，没有分项费用，已全部计入 14 其他费；"
+                f"病案首页只有总费用 {shown} 元，没有分项费用，已全部计入 14 其他费；"
                 "请按费用明细拆分",
-                {"total": format_money(total)},
+                {"total": shown},
                 total,
             )
             return [ChargeItemSummary(category=ChargeCategory.OTHER, amount=total)]

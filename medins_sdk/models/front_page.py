@@ -7,8 +7,6 @@ crosswalks (``medins_sdk.codes.icd``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from pydantic import ValidationInfo, model_validator
 
 from medins_sdk.codes import patterns
@@ -225,7 +223,7 @@ class FrontPage(SdkModel):
         raise_if("FrontPage", self._problems(naming_of(info)))
         return self
 
-    def _problems(self, naming: Naming) -> Iterator[Problem]:
+    def _problems(self, naming: Naming) -> tuple[Problem, ...]:
         return principal_problems(
             [i for i, d in enumerate(self.diagnoses) if d.is_principal],
             field_key(FrontPage, "diagnoses", naming),

@@ -9,7 +9,6 @@ only refuses what no later step could process.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 from pydantic import ValidationInfo, model_validator
@@ -38,6 +37,15 @@ from medins_sdk.models.base import (
     wire,
 )
 from medins_sdk.money import Measure, Money
+
+# Compiled once: every diagnosis of every list is checked, and the lookup in ``re``'s cache
+# costs as much as the match itself.
+_ICD10 = re.compile(patterns.ICD10)
+_TCM = re.compile(patterns.TCM)
+
+_PRINCIPAL_WHAT = {kind: f"diagnosis of type {kind.value} ({kind.label})" for kind in DiagnosisType}
+"""Each diagnosis type with the words the principal-diagnosis check uses for it, worked out
+once: iterating the enum and wording each type cost more than the check on every list."""
 
 
 class SettlementListInfo(SdkModel):
@@ -138,24 +146,22 @@ class SettlementListInfo(SdkModel):
         cls = SettlementListInfo
         raise_if(
             "SettlementListInfo",
-            [
-                *order_problem(
-                    cls,
-                    self.admission_time,
-                    self.discharge_time,
-                    "discharge_time",
-                    naming,
-                    "discharge time is before admission time",
-                ),
-                *order_problem(
-                    cls,
-                    self.settlement_start,
-                    self.settlement_end,
-                    "settlement_end",
-                    naming,
-                    "settlement end date is before its start date",
-                ),
-            ],
+            order_problem(
+                cls,
+                self.admission_time,
+                self.discharge_time,
+                "discharge_time",
+                naming,
+                "discharge time is before admission time",
+            )
+            + order_problem(
+                cls,
+                self.settlement_start,
+                self.settlement_end,
+                "settlement_end",
+                naming,
+                "settlement end date is before its start date",
+            ),
         )
         return self
 
@@ -192,7 +198,7 @@ class Diagnosis(SdkModel):
     @model_validator(mode="after")
     def _check_code_shape(self, info: ValidationInfo) -> Diagnosis:
         western = self.type is DiagnosisType.WESTERN
-        if re.fullmatch(patterns.ICD10 if western else patterns.TCM, self.code) is None:
+        if (_ICD10 if western else _TCM).fullmatch(self.code) is None:
             edition = "an ICD-10 code" if western else "a TCM (GB/T 15657) code"
             raise_if(
                 "Diagnosis",
@@ -234,24 +240,17 @@ class Operation(SdkModel):
         naming = naming_of(info)
         raise_if(
             "Operation",
-            [
-                *order_problem(
-                    Operation,
-                    self.start,
-                    self.end,
-                    "end",
-                    naming,
-                    "operation ends before it starts",
-                ),
-                *order_problem(
-                    Operation,
-                    self.anaesthesia_start,
-                    self.anaesthesia_end,
-                    "anaesthesia_end",
-                    naming,
-                    "anaesthesia ends before it starts",
-                ),
-            ],
+            order_problem(
+                Operation, self.start, self.end, "end", naming, "operation ends before it starts"
+            )
+            + order_problem(
+                Operation,
+                self.anaesthesia_start,
+                self.anaesthesia_end,
+                "anaesthesia_end",
+                naming,
+                "anaesthesia ends before it starts",
+            ),
         )
         return self
 
@@ -325,30 +324,43 @@ class SettlementList(SdkModel):
         raise_if("SettlementList", self._problems(naming_of(info)))
         return self
 
-    def _problems(self, naming: Naming) -> Iterator[Problem]:
-        diagnoses_key = field_key(SettlementList, "diagnoses", naming)
+    def _problems(self, naming: Naming) -> list[Problem]:
+        principals: dict[DiagnosisType, list[int]] = {kind: [] for kind in _PRINCIPAL_WHAT}
+        yes = Flag.YES  # one enum lookup, not one per diagnosis
+        for index, diagnosis in enumerate(self.diagnoses):
+            if diagnosis.principal is yes:
+                principals[diagnosis.type].append(index)
         needs_principal = self.info.admission_time is not None or any(
             d.type is DiagnosisType.WESTERN for d in self.diagnoses
         )
+        diagnoses_key = field_key(SettlementList, "diagnoses", naming)
         flag_key = field_key(Diagnosis, "principal", naming)
-        for kind in DiagnosisType:
-            yield from principal_problems(
-                [i for i, d in enumerate(self.diagnoses) if d.type is kind and d.is_principal],
+        problems: list[Problem] = []
+        for kind, indexes in principals.items():
+            problems += principal_problems(
+                indexes,
                 diagnoses_key,
                 flag_key,
-                f"diagnosis of type {kind.value} ({kind.label})",
+                _PRINCIPAL_WHAT[kind],
                 required=kind is DiagnosisType.WESTERN and needs_principal,
             )
         seen: set[ChargeCategory] = set()
-        items_key = field_key(SettlementList, "charge_items", naming)
         for index, item in enumerate(self.charge_items):
             if item.category in seen:
-                yield Problem(
-                    (items_key, index, field_key(ChargeItemSummary, "category", naming)),
-                    "duplicate_category",
-                    f"charge category {item.category.value} ({item.category.label}) appears twice",
+                problems.append(
+                    Problem(
+                        (
+                            field_key(SettlementList, "charge_items", naming),
+                            index,
+                            field_key(ChargeItemSummary, "category", naming),
+                        ),
+                        "duplicate_category",
+                        f"charge category {item.category.value} ({item.category.label}) "
+                        "appears twice",
+                    )
                 )
             seen.add(item.category)
+        return problems
 
     @property
     def principal_diagnosis(self) -> Diagnosis | None:

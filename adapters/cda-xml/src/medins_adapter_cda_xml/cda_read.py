@@ -524,7 +524,7 @@ class _Reader:
             index = len(self.diagnoses)
             diagnosis: dict[str, Any] = {"principal": "0"}
             self.origins[("diagnoses", index)] = (organizer, None)
-            principal = self.principal(organizer, found)
+            principal = self.principal(found)
             if principal is not None:
                 diagnosis["principal"] = "1"
                 self.origins[("diagnoses", index, "principal")] = (principal, "displayName")
@@ -534,29 +534,19 @@ class _Reader:
                     self.read(diagnosis, ("diagnoses", index, field), value, read or _typed)
             self.diagnoses.append(diagnosis)
 
-    def principal(self, organizer: Element, found: list[Coded]) -> Element | None:
+    def principal(self, found: list[Coded]) -> Element | None:
         """The qualifier ``name`` marking a diagnosis principal (its ``@displayName`` starts
         with the table's prefix) of the last of ``found`` that has one, or None.
 
-        The qualifier is an observation's ``code/qualifier/name``, each the first so named;
-        the organizer's names are searched in C and only a marking one is traced back.
+        The qualifier is an observation's ``code/qualifier/name``, each the first so named
+        (``found`` holds each observation's first ``code``).
         """
         prefix, tag = self.t.diagnosis["principal"], self.tag
-        marked: dict[Element, Element] = {}  # observation → its marking name
-        for name in organizer.iter(tag["name"]):
-            if not name.get("displayName", "").startswith(prefix):
-                continue
-            qualifier = name.getparent()
-            code = None if qualifier is None else qualifier.getparent()
-            observation = None if code is None else code.getparent()
-            if (
-                observation is not None
-                and _along(observation, tag["code"]) is code
-                and _along(code, tag["qualifier"]) is qualifier
-                and _along(qualifier, tag["name"]) is name
-            ):
-                marked[observation] = name
-        return next((marked[o] for _, _, _, o in reversed(found) if o in marked), None)
+        for _, code, _, _ in reversed(found):
+            name = _along(code, tag["qualifier"], tag["name"])
+            if name is not None and name.get("displayName", "").startswith(prefix):
+                return name
+        return None
 
     def read_comas(self, section: Element) -> None:
         spec = self.t.coma
