@@ -115,18 +115,21 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _sdk_only(model: type[BaseModel]) -> dict[str, Any]:
+def national_exclude(model: type[BaseModel]) -> dict[str, Any]:
     """A ``model_dump`` exclude spec of every field the national interface does not carry.
 
     National output must hold national fields only: SDK extensions (``item_name``,
-    ``original_setl_id`` …) have no alias and would be unknown fields to a bureau.
+    ``original_setl_id`` …) have no alias and would be unknown fields to a bureau. Public so
+    that adapters sending models to a bureau leave out the same fields the writers do::
+
+        model.model_dump(by_alias=True, exclude=national_exclude(type(model)) or None)
     """
     spec: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         inner = _nested_model(info.annotation)
         if info.alias is None:
             spec[name] = True
-        elif inner is not None and (nested := _sdk_only(inner)):
+        elif inner is not None and (nested := national_exclude(inner)):
             is_list = getattr(info.annotation, "__origin__", None) is list
             spec[name] = {"__all__": nested} if is_list else nested
     return spec
@@ -165,7 +168,7 @@ class ModelFormat:
         object.__setattr__(self, "_keys", keys)
         object.__setattr__(self, "_nested", nested)
         national = self.naming == "national"
-        object.__setattr__(self, "_exclude", _sdk_only(self.model) if national else {})
+        object.__setattr__(self, "_exclude", national_exclude(self.model) if national else {})
 
     def _options(self) -> dict[str, Any]:
         if self.naming == "national":

@@ -78,9 +78,8 @@ class FileInfo:
 
 @cache
 def _exclusions(model: type[SdkModel]) -> dict[str, Any]:
-    # The core's rule for national output: SDK extensions (fields without an alias) are
-    # left out, at every depth.
-    return formats._sdk_only(model)
+    # The core's rule for national output, computed once per model.
+    return formats.national_exclude(model)
 
 
 def national(model: SdkModel) -> dict[str, Any]:
