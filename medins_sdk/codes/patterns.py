@@ -9,6 +9,8 @@ clinical editions shipped in ``medins_sdk/codes/data`` (a test checks this).
 
 from __future__ import annotations
 
+import re
+
 ICD10 = (
     r"^[A-Z]\d{2}(\.[0-9x]\d{0,2}(x\d{3})?)?"
     r"(\+[A-Z]\d{2}(\.\d{1,3})?\*?|\*|[A-Z]\d{2}\.\d|M?\d{4,5}/\d)?$"
@@ -20,6 +22,12 @@ ICD9CM3 = r"^\d{2}(\.(\d{1,5}|\d{1,2}x\d{2}|\d{3}[A-Z]\d))?(x\d{3,4})?$"
 
 TCM = r"^[A-Z][0-9A-Z]{1,5}(\.[0-9A-Z]{1,3}){0,4}\.?$"
 """TCM disease or syndrome code (GB/T 15657), e.g. ``A04.01.03.`` or ``BNG010``."""
+
+ICD10_SHAPE = re.compile(ICD10)
+ICD9CM3_SHAPE = re.compile(ICD9CM3)
+TCM_SHAPE = re.compile(TCM)
+"""The three code shapes compiled once, for checks run per code on hot paths (models'
+validators, pack compilers); pydantic fields take the strings above."""
 
 REGION = r"^\d{6}$"
 """Administrative division code ``admdvs`` (医保区划), e.g. ``110000`` for Beijing."""

@@ -46,8 +46,6 @@ from medins_sdk.packs import (
     write_pack_dir,
 )
 
-_ICD10 = re.compile(patterns.ICD10)
-_ICD9CM3 = re.compile(patterns.ICD9CM3)
 _TABLE_ID = re.compile(r"^\d+(?:-\d+)+$")
 _FUSED_TABLE = re.compile(r"^表(\d+(?:-\d+)+)$")
 _COLUMN_HEADER = frozenset({"疾病编码", "疾病名称", "排除内容"})
@@ -203,7 +201,7 @@ class _Reader:
 
 
 def _is_code(token: str) -> bool:
-    return bool(_ICD10.match(token) or _ICD9CM3.match(token))
+    return bool(patterns.ICD10_SHAPE.match(token) or patterns.ICD9CM3_SHAPE.match(token))
 
 
 def _heading(text: str) -> str:
@@ -245,7 +243,7 @@ def _parse_mdc(reader: _Reader, path: Path, mdc: Mdc) -> None:
         if _is_code(token):
             if target is None:
                 reader.problem(path, number, text, "code before any heading")
-            elif not _ICD10.match(token):
+            elif not patterns.ICD10_SHAPE.match(token):
                 reader.problem(path, number, text, "not an ICD-10 diagnosis code")
             else:
                 target.append(token)
@@ -299,9 +297,9 @@ class _AdrgParser:
         if self.table is None or self.role is None:
             self.problem(number, text, "code row outside any code list")
             return
-        if self.role in _DIAGNOSIS_ROLES and not _ICD10.match(token):
+        if self.role in _DIAGNOSIS_ROLES and not patterns.ICD10_SHAPE.match(token):
             self.problem(number, text, f"{token} is not a diagnosis code but the list is")
-        elif self.role in _PROCEDURE_ROLES and not _ICD9CM3.match(token):
+        elif self.role in _PROCEDURE_ROLES and not patterns.ICD9CM3_SHAPE.match(token):
             self.problem(number, text, f"{token} is not a procedure code but the list is")
         else:
             self.table.codes.append(token)
@@ -429,7 +427,7 @@ def _tokens(reader: _Reader, path: Path) -> Iterator[tuple[int, str, str, str]]:
 
 
 def _is_row_code(token: str) -> bool:
-    return bool(_ICD10.match(token)) and "." in token
+    return bool(patterns.ICD10_SHAPE.match(token)) and "." in token
 
 
 def _name(words: list[tuple[int, str]]) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from medins_sdk.codes import icd9_insurance, icd10_insurance
-from medins_sdk.codes.patterns import ICD9CM3, ICD10
+from medins_sdk.codes.patterns import ICD9CM3_SHAPE, ICD10_SHAPE
 from medins_sdk.csvtable import GROUP_CODE, GROUP_NAME, CodeTable, TableLayout, decimal_cell
 from medins_sdk.grouping.dip_match import (
     CONSERVATIVE,
@@ -192,7 +192,6 @@ categories). ``mean_cost`` and ``cases`` are optional."""
 _LAYOUT_REQUIRED: Final = ("code", "diagnosis", "score")
 _DIAGNOSIS_KEY: Final = re.compile(r"[A-Z]\d{2}(\.\d)?")
 _SEPARATORS: Final = re.compile(r"[+|/;；、,，\s]+")
-_PROCEDURE: Final = re.compile(ICD9CM3)
 _KIND_WORDS: Final[Mapping[str, int]] = {
     **{kind: rank for rank, kind in enumerate(KINDS)},
     **{f"{kind}组": rank for rank, kind in enumerate(KINDS)},
@@ -240,7 +239,7 @@ def _group(code: str, cells: Mapping[str, str]) -> DipGroup | str:
     kinds = [_KIND_WORDS[part] for part in parts if part in _KIND_WORDS]
     if kinds and len(parts) > 1:
         return f"procedures {cells['procedures']!r} mix a kind with codes"
-    bad = [part for part in parts if part not in _KIND_WORDS and not _PROCEDURE.fullmatch(part)]
+    bad = [part for part in parts if part not in _KIND_WORDS and not ICD9CM3_SHAPE.fullmatch(part)]
     if bad:
         return f"procedure {bad[0]!r} is not an ICD-9-CM-3 code"
     type_text = cells["type"]
@@ -300,7 +299,6 @@ ADJUSTMENT_KINDS: Final = {
     "年龄": "age",
 }
 _AGE_BAND: Final = re.compile(r"(\d+)-(\d*)")
-_DIAGNOSIS_CODE: Final = re.compile(ICD10)
 ADJUSTMENT_LAYOUT: Final = TableLayout(
     "DIP auxiliary catalogue", ADJUSTMENT_COLUMNS, ("code", "kind", "coefficient"), CatalogueError
 )
@@ -325,7 +323,7 @@ def _adjustment(key: str, cells: Mapping[str, str]) -> Adjustment | str:
     if coefficient is None or coefficient <= 0:
         return f"coefficient {cells['coefficient']!r} is not a positive decimal (≤ 4 places)"
     if kind == "severity":
-        if not _DIAGNOSIS_CODE.fullmatch(key):
+        if not ICD10_SHAPE.fullmatch(key):
             return "is not an ICD-10 code, subcategory or category"
         return Adjustment("severity", key, coefficient, cells["description"])
     band = _AGE_BAND.fullmatch(key)

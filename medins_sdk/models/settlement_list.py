@@ -8,7 +8,6 @@ only refuses what no later step could process.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from pydantic import ValidationInfo, model_validator
@@ -37,11 +36,6 @@ from medins_sdk.models.base import (
     wire,
 )
 from medins_sdk.money import Measure, Money
-
-# Compiled once: every diagnosis of every list is checked, and the lookup in ``re``'s cache
-# costs as much as the match itself.
-_ICD10 = re.compile(patterns.ICD10)
-_TCM = re.compile(patterns.TCM)
 
 _PRINCIPAL_WHAT = {kind: f"diagnosis of type {kind.value} ({kind.label})" for kind in DiagnosisType}
 """Each diagnosis type with the words the principal-diagnosis check uses for it, worked out
@@ -198,7 +192,7 @@ class Diagnosis(SdkModel):
     @model_validator(mode="after")
     def _check_code_shape(self, info: ValidationInfo) -> Diagnosis:
         western = self.type is DiagnosisType.WESTERN
-        if (_ICD10 if western else _TCM).fullmatch(self.code) is None:
+        if (patterns.ICD10_SHAPE if western else patterns.TCM_SHAPE).fullmatch(self.code) is None:
             edition = "an ICD-10 code" if western else "a TCM (GB/T 15657) code"
             raise_if(
                 "Diagnosis",
