@@ -6,7 +6,9 @@ Installed or not, the tests then exercise this checkout's source.
 
 import random
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,21 @@ class Visits:
 @pytest.fixture
 def visits() -> Visits:
     return Visits()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., str]]:
+    """Starts loopback HTTP servers answering with a handler class, each until the test
+    ends: ``serve(Handler, path="/")`` gives the URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(handler: type[BaseHTTPRequestHandler], path: str = "/") -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import random
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -192,13 +191,8 @@ class _Garbage(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def garbage() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Garbage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+def garbage(serve: Callable[..., str]) -> str:
+    return serve(_Garbage)
 
 
 def test_an_unbalanced_answer_is_an_answer_error_with_its_path(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
@@ -32,14 +31,9 @@ class _Echo(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def url() -> Iterator[str]:
+def url(serve: Callable[..., str]) -> str:
     _Echo.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/fsi/api/rsfComIfsService/callService"
-    server.shutdown()
-    server.server_close()
+    return serve(_Echo, "/fsi/api/rsfComIfsService/callService")
 
 
 def test_each_body_goes_with_its_own_length_and_the_session_settings(url: str) -> None:
